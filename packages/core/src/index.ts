@@ -1,0 +1,55 @@
+export {
+  BackendUnavailableError,
+  ClickTuneError,
+  type ClickTuneErrorCode,
+  DimensionMismatchError,
+  EmptyInputError,
+  type ErrorLocation,
+  FileAccessError,
+  formatLocation,
+  InvalidItemError,
+  InvalidJsonError,
+  InvalidOptionError,
+  InvalidRelevanceError,
+  InvalidSessionError,
+  InvalidWeightsError,
+  MissingItemsError,
+} from './errors';
+export { FineTuningFeatures, type FineTuningFeaturesFields, validateDifferenceBounds } from './features';
+export {
+  type FileContent,
+  type JsonlEntry,
+  type JsonlLine,
+  parseJsonl,
+  parseJsonLine,
+  readBinaryFile,
+  readJsonl,
+  readJsonlEntries,
+  readTextLines,
+  STANDARD_STREAM,
+  writeFileAtomic,
+  writeJsonl,
+} from './files';
+export { describeValue, type IdLike, normalizeId } from './ids';
+export {
+  type ReadSessionsOptions,
+  type Relevance,
+  readItemsBinary,
+  readItemsJsonl,
+  readRelevance,
+  readSessions,
+  readSessionsArray,
+  type SkippedRecord,
+  writeSessions,
+} from './io';
+export { type Item, type ItemRecordInit, ItemsSet, parseItemRecord, requireNonEmpty } from './items';
+export { SeededRandom } from './random';
+export {
+  FineTuningInput,
+  type FineTuningInputInit,
+  mapToObject,
+  type MissingEventsPolicy,
+  type QueryReference,
+  type SessionValidationOptions,
+  type SessionWarning,
+} from './session';
