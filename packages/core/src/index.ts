@@ -53,3 +53,23 @@ export {
   type SessionValidationOptions,
   type SessionWarning,
 } from './session';
+export {
+  type BatchPlan,
+  type BatchPlanOptions,
+  type ConfidenceFunction,
+  describeSessionObjects,
+  downsampledCount,
+  keptNegatives,
+  type PlanReport,
+  pairRelevantWithIrrelevant,
+  planBatch,
+  type ReduceFunction,
+  type ResolvedBatchPlanOptions,
+  resolveBatchPlanOptions,
+  type SearchScoresFunction,
+  type SessionObjects,
+  type SkippedSession,
+  type SkipReason,
+  serializeBatchPlan,
+} from './planner';
+export { isTestSessionByItems, queryKeyOf, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';

@@ -1,0 +1,35 @@
+export {
+  type AggregatorEdgeOptions,
+  type ClicksAggregator,
+  type ClicksAggregatorKind,
+  type ClicksAggregatorOption,
+  clicksAggregator,
+  DEFAULT_SOFT_BETA,
+  maxAggregator,
+  meanAggregator,
+  minAggregator,
+  type RanksAggregator,
+  type RanksAggregatorKind,
+  type RanksAggregatorOption,
+  resolveClicksAggregator,
+  resolveRanksAggregator,
+  softExtreme,
+} from './aggregators';
+export {
+  type ConfidenceCalculator,
+  type ConfidenceCalculatorOption,
+  DEFAULT_EXAMINATION_PROPENSITIES,
+  dummyConfidences,
+  minMaxNormalize,
+  positionBiasConfidences,
+  resolveConfidenceCalculator,
+  slidingWindowConfidences,
+  validatePropensities,
+} from './calculators';
+export {
+  type ClickObservation,
+  clickObservations,
+  estimatePropensitiesEm,
+  estimatePropensitiesFromRandomization,
+  type PropensityEstimate,
+} from './propensities';

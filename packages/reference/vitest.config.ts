@@ -1,0 +1,3 @@
+import { packageTestConfig } from '../../tooling/vitest.shared';
+
+export default packageTestConfig();
