@@ -60,7 +60,9 @@ export {
   describeSessionObjects,
   downsampledCount,
   keptNegatives,
+  type PaddedObjectParts,
   type PlanReport,
+  paddedObjectParts,
   pairRelevantWithIrrelevant,
   planBatch,
   type ReduceFunction,
@@ -73,3 +75,4 @@ export {
   serializeBatchPlan,
 } from './planner';
 export { isTestSessionByItems, queryKeyOf, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';
+export { decodeSafetensors, encodeSafetensors, type NamedFloatTensor, type SafetensorsContent } from './safetensors';

@@ -474,3 +474,38 @@ export function planBatch(
 export function serializeBatchPlan(plan: BatchPlan): string {
   return JSON.stringify(plan, (_key, value) => (ArrayBuffer.isView(value) ? Array.from(value as Float32Array) : value));
 }
+
+/** Objects as rows of a padded matrix of part indices (for executors that aggregate with dense ops). */
+export interface PaddedObjectParts {
+  /** Parts of the largest object. */
+  readonly width: number;
+  /** `objects × width` part indices; padding points at index `partCount` (one past the last part). */
+  readonly indices: Int32Array;
+  /** 1 for a real part, 0 for padding. */
+  readonly mask: Float32Array;
+  /** Number of parts per object. */
+  readonly counts: Float32Array;
+}
+
+/** The plan's object segments as a padded matrix (DESIGN.md step 5 on tensors: gather, then reduce per row). */
+export function paddedObjectParts(plan: BatchPlan): PaddedObjectParts {
+  const objects = plan.objectIds.length;
+  const partCount = plan.partItem.length;
+  let width = objects === 0 ? 0 : 1;
+  for (let object = 0; object < objects; object += 1) {
+    width = Math.max(width, (plan.objectPartOffsets[object + 1] as number) - (plan.objectPartOffsets[object] as number));
+  }
+  const indices = new Int32Array(objects * width).fill(partCount);
+  const mask = new Float32Array(objects * width);
+  const counts = new Float32Array(objects);
+  for (let object = 0; object < objects; object += 1) {
+    const start = plan.objectPartOffsets[object] as number;
+    const end = plan.objectPartOffsets[object + 1] as number;
+    counts[object] = end - start;
+    for (let part = start; part < end; part += 1) {
+      indices[object * width + part - start] = part;
+      mask[object * width + part - start] = 1;
+    }
+  }
+  return { width, indices, mask, counts };
+}

@@ -1,0 +1,48 @@
+import { cpuBackend, referenceBackend } from './builtin';
+import { BackendRegistry } from './registry';
+
+export { activateTfjsBackend, cpuBackend, referenceBackend } from './builtin';
+export {
+  type ActiveBackend,
+  BACKEND_ENVIRONMENT_VARIABLE,
+  type BackendDescription,
+  type BackendDescriptor,
+  type BackendFamily,
+  BackendRegistry,
+  currentRuntime,
+  type ProbeResult,
+  type Runtime,
+} from './registry';
+
+const registryKey = Symbol.for('clicktune.backends.registry');
+
+/**
+ * The process-wide registry (kept on globalThis so that duplicated copies of
+ * this package share it, as tfjs does with its engine), with the reference
+ * and cpu backends registered.
+ */
+export function defaultRegistry(): BackendRegistry {
+  const globals = globalThis as unknown as Record<symbol, BackendRegistry | undefined>;
+  let registry = globals[registryKey];
+  if (!registry) {
+    registry = new BackendRegistry();
+    registry.register(referenceBackend());
+    registry.register(cpuBackend());
+    globals[registryKey] = registry;
+  }
+  return registry;
+}
+
+/** Registers a backend in the default registry (what backend packages do when imported). */
+export function registerBackend(descriptor: Parameters<BackendRegistry['register']>[0]): void {
+  defaultRegistry().register(descriptor);
+}
+
+/** Selects and activates a backend: explicit option > CLICKTUNE_BACKEND > auto. */
+export function selectBackend(option?: string, environment?: Record<string, string | undefined>) {
+  return defaultRegistry().select(option, environment);
+}
+
+export function describeBackends() {
+  return defaultRegistry().describe();
+}

@@ -1,0 +1,157 @@
+import { BackendUnavailableError, ClickTuneError, InvalidOptionError } from '@clicktune/core';
+
+export type BackendFamily = 'reference' | 'cpu' | 'wasm' | 'node' | 'webgpu' | 'webgl' | 'node-gpu';
+export type Runtime = 'node' | 'browser';
+
+export type ProbeResult = { readonly available: true; readonly detail?: string } | { readonly available: false; readonly reason: string };
+
+/** What an activated backend is: the tfjs backend now in use (none for the pure-TS reference) and what it runs on. */
+export interface ActiveBackend {
+  readonly name: string;
+  readonly family: BackendFamily;
+  /** The tfjs backend name set with `tf.setBackend`, or null for the reference. */
+  readonly tfjsBackend: string | null;
+  readonly detail: string;
+}
+
+/**
+ * A backend descriptor (DESIGN.md "Backends"). `probe` must not change
+ * global state; `activate` makes the backend the current one or throws a
+ * BackendUnavailableError that says why. A negative priority is never
+ * chosen by `auto`, only by name.
+ */
+export interface BackendDescriptor {
+  readonly name: string;
+  readonly family: BackendFamily;
+  readonly runtimes: readonly Runtime[];
+  readonly priority: number;
+  probe(): Promise<ProbeResult>;
+  activate(): Promise<ActiveBackend>;
+}
+
+export interface BackendDescription {
+  readonly name: string;
+  readonly family: BackendFamily;
+  readonly priority: number;
+  readonly available: boolean;
+  /** Why it is unavailable, or what it runs on. */
+  readonly detail: string;
+}
+
+export function currentRuntime(): Runtime {
+  const globals = globalThis as { process?: { versions?: { node?: string } }; window?: unknown };
+  return globals.process?.versions?.node !== undefined && globals.window === undefined ? 'node' : 'browser';
+}
+
+/** Environment variable that names the backend when no option does. */
+export const BACKEND_ENVIRONMENT_VARIABLE = 'CLICKTUNE_BACKEND';
+
+/**
+ * The registry, after tfjs's `registerBackend`/`ready()` and
+ * onnxruntime-web's resolution: probes are memoised, failures remembered with
+ * their reason, and when nothing can start, one error lists every backend
+ * with why it failed.
+ */
+export class BackendRegistry {
+  private readonly descriptors = new Map<string, BackendDescriptor>();
+  private readonly probes = new Map<string, Promise<ProbeResult>>();
+  private readonly failures = new Map<string, string>();
+
+  register(descriptor: BackendDescriptor): void {
+    if (!/^[a-z][a-z0-9-]*$/.test(descriptor.name)) throw new InvalidOptionError(`backend name ${JSON.stringify(descriptor.name)} must be lowercase letters, digits and dashes`);
+    this.descriptors.set(descriptor.name, descriptor);
+    this.probes.delete(descriptor.name);
+    this.failures.delete(descriptor.name);
+  }
+
+  has(name: string): boolean {
+    return this.descriptors.has(name);
+  }
+
+  names(): string[] {
+    return this.sorted().map((descriptor) => descriptor.name);
+  }
+
+  private sorted(): BackendDescriptor[] {
+    return [...this.descriptors.values()].sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
+  }
+
+  /** Probes once per backend (memoised); a descriptor for another runtime is unavailable with that reason. */
+  probe(name: string): Promise<ProbeResult> {
+    const descriptor = this.descriptors.get(name);
+    if (!descriptor) return Promise.resolve({ available: false, reason: `unknown backend (registered: ${this.names().join(', ')})` });
+    let probe = this.probes.get(name);
+    if (!probe) {
+      const runtime = currentRuntime();
+      probe = descriptor.runtimes.includes(runtime)
+        ? descriptor.probe().catch((error: unknown) => ({ available: false as const, reason: `probe failed: ${(error as Error).message}` }))
+        : Promise.resolve({ available: false as const, reason: `runs in ${descriptor.runtimes.join(' or ')}, not in ${runtime}` });
+      this.probes.set(name, probe);
+    }
+    return probe;
+  }
+
+  /** Every registered backend, probed: for `clicktune backends`. */
+  async describe(): Promise<BackendDescription[]> {
+    return Promise.all(
+      this.sorted().map(async (descriptor) => {
+        const probe = await this.probe(descriptor.name);
+        const failure = this.failures.get(descriptor.name);
+        return {
+          name: descriptor.name,
+          family: descriptor.family,
+          priority: descriptor.priority,
+          available: probe.available && failure === undefined,
+          detail: failure ?? (probe.available ? (probe.detail ?? '') : probe.reason),
+        };
+      }),
+    );
+  }
+
+  /** Activates one backend by name; fails loudly with its reason. */
+  async activate(name: string): Promise<ActiveBackend> {
+    const descriptor = this.descriptors.get(name);
+    if (!descriptor) {
+      throw new BackendUnavailableError(`unknown backend ${JSON.stringify(name)}; registered: ${this.names().join(', ')} (a backend package must be imported to register itself)`, {
+        location: { field: 'backend' },
+      });
+    }
+    const probe = await this.probe(name);
+    if (!probe.available) throw new BackendUnavailableError(`backend ${JSON.stringify(name)} is unavailable: ${probe.reason}`, { location: { field: 'backend' } });
+    try {
+      return await descriptor.activate();
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.failures.set(name, `failed to start: ${reason}`);
+      throw new BackendUnavailableError(`backend ${JSON.stringify(name)} failed to start: ${reason}`, { location: { field: 'backend' }, cause: error });
+    }
+  }
+
+  /**
+   * Explicit option > CLICKTUNE_BACKEND > auto (the highest-priority backend
+   * that probes available and starts, falling back past failures).
+   */
+  async select(option?: string, environment: Record<string, string | undefined> = readEnvironment()): Promise<ActiveBackend> {
+    const requested = option ?? environment[BACKEND_ENVIRONMENT_VARIABLE];
+    if (requested !== undefined && requested !== '' && requested !== 'auto') return this.activate(requested);
+    const tried: string[] = [];
+    for (const descriptor of this.sorted()) {
+      if (descriptor.priority < 0) continue;
+      const probe = await this.probe(descriptor.name);
+      if (!probe.available) {
+        tried.push(`${descriptor.name}: ${probe.reason}`);
+        continue;
+      }
+      try {
+        return await this.activate(descriptor.name);
+      } catch (error) {
+        tried.push(`${descriptor.name}: ${ClickTuneError.isInstance(error) ? error.reason : (error as Error).message}`);
+      }
+    }
+    throw new BackendUnavailableError(`no backend could start:\n${tried.map((line) => `  - ${line}`).join('\n')}`, { location: { field: 'backend' } });
+  }
+}
+
+function readEnvironment(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}

@@ -1,0 +1,130 @@
+import { type FineTuningInput, type ItemsSet, type QueryReference, type Relevance } from '@clicktune/core';
+import { distanceShift, meanMetrics, type RankerKind, type RankingMetrics, rankingMetrics } from '@clicktune/reference';
+import * as tf from '@tensorflow/tfjs-core';
+import type { EmbeddingModel } from './models';
+import { gatherRows } from './ops';
+import { rankMatrix, rankRows } from './rankers';
+
+/** The model's rank of every result of every session (no gradients), aligned with `results`. */
+export function scoreSessions(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, ranker: RankerKind = 'cosine'): Float32Array[] {
+  if (sessions.length === 0) return [];
+  const queryIndex = new Map<string, number>();
+  const queries: QueryReference[] = [];
+  const partQuery: number[] = [];
+  const ids: string[] = [];
+  sessions.forEach((session, index) => {
+    const query = session.query;
+    const key = query.kind === 'id' ? `id\u0000${query.id}` : query.kind === 'text' ? `text\u0000${query.text}` : `embedding\u0000${index}`;
+    let row = queryIndex.get(key);
+    if (row === undefined) {
+      row = queries.length;
+      queryIndex.set(key, row);
+      queries.push(query);
+    }
+    for (const id of session.results) {
+      ids.push(id);
+      partQuery.push(row);
+    }
+  });
+  const rows = items.rowsOf(ids);
+  const flat = tf.tidy(() => {
+    const queryVectors = model.embedQueries(queries);
+    const itemVectors = model.embedItems(rows, items);
+    return rankRows(ranker, gatherRows(queryVectors, Int32Array.from(partQuery)), itemVectors).dataSync() as Float32Array;
+  });
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (const session of sessions) {
+    out.push(flat.slice(offset, offset + session.results.length));
+    offset += session.results.length;
+  }
+  return out;
+}
+
+export interface SessionEvaluation extends RankingMetrics {
+  /** Mean DistanceShift over relevant sessions (positive = clicked results moved up). */
+  readonly clickedShift: number;
+  /** Mean DistanceShift over irrelevant sessions (positive = their results moved down). */
+  readonly irrelevantShift: number;
+  readonly sessions: number;
+}
+
+/**
+ * Re-ranks each session's results by the model and judges them by its
+ * clicks (MRR@k, NDCG@k, Recall@k over relevant sessions), and measures
+ * DistanceShift against `previousScores` (e.g. the model before training).
+ */
+export function evaluateSessions(
+  model: EmbeddingModel,
+  sessions: readonly FineTuningInput[],
+  items: ItemsSet,
+  options: { k?: number; ranker?: RankerKind; isSimilarity?: boolean; previousScores?: readonly Float32Array[] } = {},
+): SessionEvaluation {
+  const k = options.k ?? 10;
+  const isSimilarity = options.isSimilarity ?? options.ranker !== 'euclidean';
+  const scores = scoreSessions(model, sessions, items, options.ranker);
+  const metrics: RankingMetrics[] = [];
+  const clicked: number[] = [];
+  const irrelevant: number[] = [];
+  sessions.forEach((session, index) => {
+    const current = scores[index] as Float32Array;
+    const previous = options.previousScores?.[index];
+    if (session.isIrrelevant) {
+      if (previous) irrelevant.push(distanceShift(previous, current, { relevant: false, isSimilarity }));
+      return;
+    }
+    const grades = session.results.map((id) => (session.isEvent(id) ? 1 : 0));
+    metrics.push(rankingMetrics(current, grades, k, { isSimilarity }));
+    if (previous) {
+      const eventIndices = session.results.flatMap((id, position) => (session.isEvent(id) ? [position] : []));
+      clicked.push(
+        distanceShift(
+          eventIndices.map((position) => previous[position] as number),
+          eventIndices.map((position) => current[position] as number),
+          { relevant: true, isSimilarity },
+        ),
+      );
+    }
+  });
+  const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length);
+  return { ...meanMetrics(metrics), clickedShift: mean(clicked), irrelevantShift: mean(irrelevant), sessions: sessions.length };
+}
+
+/**
+ * Full-catalogue retrieval quality against relevance judgements: every item
+ * is scored for every query, the top k are judged (MRR@k, NDCG@k, Recall@k),
+ * with all judged items as the ideal. Queries are processed in chunks.
+ */
+export function evaluateRetrieval(
+  model: EmbeddingModel,
+  queryIds: readonly string[],
+  relevance: Relevance,
+  items: ItemsSet,
+  options: { k?: number; ranker?: RankerKind; chunkSize?: number } = {},
+): RankingMetrics & { perQuery: RankingMetrics[] } {
+  const k = Math.min(options.k ?? 10, items.size);
+  const ranker = options.ranker ?? 'cosine';
+  const chunkSize = options.chunkSize ?? 256;
+  const perQuery: RankingMetrics[] = [];
+  const allRows = Int32Array.from({ length: items.size }, (_, row) => row);
+  const itemVectors = tf.tidy(() => model.embedItems(allRows, items));
+  try {
+    for (let start = 0; start < queryIds.length; start += chunkSize) {
+      const chunk = queryIds.slice(start, start + chunkSize);
+      const { values, indices } = tf.tidy(() => {
+        const scores = rankMatrix(ranker, model.embedQueries(chunk.map((id) => ({ kind: 'id', id }) as const)), itemVectors);
+        const top = tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
+        return { values: top.values.dataSync(), indices: top.indices.dataSync() };
+      });
+      chunk.forEach((queryId, row) => {
+        const judged = relevance.get(queryId) ?? new Map<string, number>();
+        const topScores = values.slice(row * k, (row + 1) * k);
+        const grades = Array.from(indices.slice(row * k, (row + 1) * k), (itemRow) => judged.get(items.ids[itemRow] as string) ?? 0);
+        perQuery.push(rankingMetrics(topScores, grades, k, { idealGrades: [...judged.values()] }));
+      });
+    }
+  } finally {
+    itemVectors.dispose();
+  }
+  return { ...meanMetrics(perQuery), perQuery };
+}

@@ -1,0 +1,22 @@
+import './gradients';
+
+export { evaluateRetrieval, evaluateSessions, type SessionEvaluation, scoreSessions } from './evaluation';
+export { FeaturesExtractor, type TensorForwardResult } from './extractor';
+export { disposeTensorFeatures, type TensorFeatures, toAllFeatures, toFeatures } from './features';
+export { GRADIENTS_REGISTERED } from './gradients';
+export {
+  cosineProbMarginRankingLoss,
+  type FeaturesLoss,
+  hingeMarginRankingLoss,
+  inBatchInfoNce,
+  type LossOption,
+  type MarginLossOptions,
+  probMarginRankingLoss,
+  resolveLoss,
+} from './losses';
+export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
+export { gatherRows, rowNorms } from './ops';
+export { rankMatrix, rankRows } from './rankers';
+export { type LearningRateSchedule, learningRateAt } from './schedule';
+export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';
+export { ADAPTER_FORMAT, ADAPTER_FORMAT_VERSION, decodeAdapter, encodeAdapter, loadAdapter, saveAdapter } from './weights';

@@ -1,0 +1,106 @@
+import { InvalidOptionError } from '@clicktune/core';
+import { smallDifferenceSteepness } from '@clicktune/reference';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorFeatures } from './features';
+
+/** A loss over tensor features: a scalar that is 0 (never NaN) when no pair is kept (ORIGINAL_BUGS E18). */
+export interface FeaturesLoss {
+  readonly name: string;
+  compute(features: TensorFeatures): tf.Scalar;
+}
+
+export interface MarginLossOptions {
+  margin?: number;
+  penalizeSmallDifferences?: boolean;
+}
+
+function checkMargin(margin: number): number {
+  if (!Number.isFinite(margin)) throw new InvalidOptionError(`margin must be a finite number, got ${margin}`, { location: { field: 'margin' } });
+  return margin;
+}
+
+/** Σ(values·mask) / max(Σmask, 1): the mean over kept pairs, 0 when none is kept. */
+function maskedMean(values: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
+  return tf.div(tf.sum(tf.mul(values, mask)), tf.maximum(tf.sum(mask), 1));
+}
+
+function pairWeights(features: TensorFeatures): tf.Tensor1D {
+  return tf.minimum(features.positiveConfidences, features.negativeConfidences);
+}
+
+function marginLoss(name: string, options: MarginLossOptions, logit: (margin: number, signed: tf.Tensor1D) => tf.Tensor1D): FeaturesLoss {
+  const margin = checkMargin(options.margin ?? 1);
+  return {
+    name,
+    compute: (features) =>
+      tf.tidy(() => {
+        if (features.positiveRanks.size === 0) return tf.scalar(0);
+        const difference = tf.sub(features.positiveRanks, features.negativeRanks);
+        const signed = tf.mul(features.target, difference) as tf.Tensor1D;
+        let loss = maskedMean(tf.mul(tf.sigmoid(logit(margin, signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
+        if (options.penalizeSmallDifferences) {
+          const absolute = tf.abs(difference);
+          const weights = tf.mul(tf.sigmoid(tf.mul(smallDifferenceSteepness(margin), tf.sub(margin, absolute))), features.mask);
+          loss = tf.add(loss, tf.div(tf.sum(tf.mul(absolute, weights)), tf.add(tf.sum(weights), 1e-10)));
+        }
+        return loss as tf.Scalar;
+      }),
+  };
+}
+
+/** mean( sigmoid(margin − target·diff) · min(posConf, negConf) ) (+ small-difference penalty) — CASES C5, C6. */
+export function probMarginRankingLoss(options: MarginLossOptions = {}): FeaturesLoss {
+  return marginLoss('probMargin', options, (margin, signed) => tf.sub(margin, signed));
+}
+
+/** The steep-logit variant, 400·(margin − target·diff) − 6, really applied (ORIGINAL_BUGS L1, CASES C7). */
+export function cosineProbMarginRankingLoss(options: MarginLossOptions = {}): FeaturesLoss {
+  return marginLoss('cosineProbMargin', options, (margin, signed) => tf.sub(tf.mul(400, tf.sub(margin, signed)), 6));
+}
+
+/** Hinge: mean( max(0, margin − target·diff) · min(posConf, negConf) ). */
+export function hingeMarginRankingLoss(options: { margin?: number } = {}): FeaturesLoss {
+  const margin = checkMargin(options.margin ?? 1);
+  return {
+    name: 'hinge',
+    compute: (features) =>
+      tf.tidy(() => {
+        if (features.positiveRanks.size === 0) return tf.scalar(0);
+        const signed = tf.mul(features.target, tf.sub(features.positiveRanks, features.negativeRanks));
+        return maskedMean(tf.mul(tf.relu(tf.sub(margin, signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
+      }),
+  };
+}
+
+/**
+ * In-batch InfoNCE over a score matrix: row r's positive is column
+ * `positives[r]`; every other column of the row is a negative. Returns
+ * mean( −log softmax(scores / temperature)[r, positives[r]] ), 0 for no rows.
+ */
+export function inBatchInfoNce(scores: tf.Tensor2D, positives: Int32Array, options: { temperature?: number; weights?: Float32Array } = {}): tf.Scalar {
+  const temperature = options.temperature ?? 0.05;
+  if (!(temperature > 0)) throw new InvalidOptionError(`temperature must be > 0, got ${temperature}`, { location: { field: 'temperature' } });
+  return tf.tidy(() => {
+    if (positives.length === 0) return tf.scalar(0);
+    const logProbabilities = tf.logSoftmax(tf.div(scores, temperature));
+    const picked = tf.sum(tf.mul(logProbabilities, tf.oneHot(tf.tensor1d(positives, 'int32'), scores.shape[1])), 1);
+    const weights = options.weights ? tf.tensor1d(options.weights) : tf.onesLike(picked);
+    return tf.div(tf.neg(tf.sum(tf.mul(picked, weights))), tf.maximum(tf.sum(weights), 1e-12)) as tf.Scalar;
+  });
+}
+
+export type LossOption =
+  | { kind: 'probMargin'; margin?: number; penalizeSmallDifferences?: boolean }
+  | { kind: 'cosineProbMargin'; margin?: number; penalizeSmallDifferences?: boolean }
+  | { kind: 'hinge'; margin?: number }
+  | FeaturesLoss;
+
+export function resolveLoss(option: LossOption = { kind: 'probMargin' }): FeaturesLoss {
+  if ('compute' in option) return option;
+  if (option.kind === 'probMargin') return probMarginRankingLoss(option);
+  if (option.kind === 'cosineProbMargin') return cosineProbMarginRankingLoss(option);
+  if (option.kind === 'hinge') return hingeMarginRankingLoss(option);
+  throw new InvalidOptionError(`unknown loss ${JSON.stringify((option as { kind: unknown }).kind)}: use "probMargin", "cosineProbMargin" or "hinge"`, {
+    location: { field: 'loss' },
+  });
+}

@@ -1,0 +1,180 @@
+import { DimensionMismatchError, InvalidOptionError, type ItemsSet, type QueryReference } from '@clicktune/core';
+import { baseQueryVectors } from '@clicktune/reference';
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A model the tensor extractor can fine-tune (DESIGN.md "Domain"). Both
+ * methods return new tensors the caller owns; gradients flow to
+ * `trainableVariables()`.
+ */
+export interface EmbeddingModel {
+  embedQueries(queries: readonly QueryReference[]): tf.Tensor2D;
+  embedItems(rows: Int32Array, items: ItemsSet): tf.Tensor2D;
+  trainableVariables(): tf.Variable[];
+  /** Variables per tower, for separate learning rates and weight decay. */
+  towerVariables(): { query: tf.Variable[]; item: tf.Variable[] };
+  dispose(): void;
+}
+
+/** Keeps one tensor of a catalogue's base embeddings per ItemsSet, uploaded once. */
+export class BaseEmbeddings {
+  private readonly tensors = new WeakMap<ItemsSet, tf.Tensor2D>();
+  private readonly owned: tf.Tensor2D[] = [];
+
+  constructor(private readonly queries?: ItemsSet) {}
+
+  items(items: ItemsSet): tf.Tensor2D {
+    let tensor = this.tensors.get(items);
+    if (!tensor) {
+      if (items.dimension === 0) throw new InvalidOptionError('items have no embeddings: a base-embedding adapter cannot embed them');
+      tensor = tf.keep(tf.tensor2d(items.matrix, [items.size, items.dimension]));
+      this.tensors.set(items, tensor);
+      this.owned.push(tensor);
+    }
+    return tensor;
+  }
+
+  itemRows(rows: Int32Array, items: ItemsSet): tf.Tensor2D {
+    return tf.gather(this.items(items), tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+  }
+
+  queryVectors(queries: readonly QueryReference[], dimension: number): tf.Tensor2D {
+    return tf.tensor2d(baseQueryVectors(queries, this.queries, dimension), [queries.length, dimension]);
+  }
+
+  dispose(): void {
+    for (const tensor of this.owned) tensor.dispose();
+    this.owned.length = 0;
+  }
+}
+
+export interface LinearAdapterOptions {
+  inputDimension: number;
+  /** Defaults to the input dimension (required for the residual form). */
+  outputDimension?: number;
+  /** Which towers get an adapter: both (default), only the query tower, only the item tower. */
+  towers?: 'both' | 'query' | 'item';
+  /** One adapter shared by both towers (a Siamese adapter). */
+  shared?: boolean;
+  /** y = x + x·ΔW with ΔW starting at 0 (otherwise y = x·W with W starting at identity). */
+  residual?: boolean;
+  /** Queries given by id are looked up here. */
+  queries?: ItemsSet;
+  /** Initial weights (e.g. loaded from safetensors), by tower. */
+  initialWeights?: { query?: Float32Array; item?: Float32Array };
+}
+
+function identity(input: number, output: number): Float32Array {
+  const weights = new Float32Array(input * output);
+  for (let index = 0; index < Math.min(input, output); index += 1) weights[index * output + index] = 1;
+  return weights;
+}
+
+/**
+ * A linear adapter over frozen base embeddings, per tower or shared,
+ * initialised to identity (or to zero in the residual form), so an untrained
+ * adapter ranks exactly as the base embeddings do.
+ */
+export class LinearAdapter implements EmbeddingModel {
+  readonly inputDimension: number;
+  readonly outputDimension: number;
+  readonly residual: boolean;
+  readonly towers: 'both' | 'query' | 'item';
+  readonly shared: boolean;
+  readonly queryWeights: tf.Variable | null;
+  readonly itemWeights: tf.Variable | null;
+  private readonly base: BaseEmbeddings;
+
+  constructor(options: LinearAdapterOptions) {
+    const input = options.inputDimension;
+    const output = options.outputDimension ?? input;
+    if (!Number.isInteger(input) || input < 1) throw new InvalidOptionError(`inputDimension must be a positive integer, got ${input}`);
+    if (!Number.isInteger(output) || output < 1) throw new InvalidOptionError(`outputDimension must be a positive integer, got ${output}`);
+    this.residual = options.residual ?? false;
+    if (this.residual && output !== input) throw new InvalidOptionError('a residual adapter keeps the dimension: outputDimension must equal inputDimension');
+    this.towers = options.towers ?? 'both';
+    if (!['both', 'query', 'item'].includes(this.towers)) throw new InvalidOptionError(`towers must be "both", "query" or "item", got ${String(this.towers)}`);
+    this.shared = options.shared ?? false;
+    if (this.shared && this.towers !== 'both') throw new InvalidOptionError('a shared adapter serves both towers: leave towers at "both"');
+    if (this.towers !== 'both' && output !== input) throw new InvalidOptionError('with one tower adapted, both towers must keep the input dimension');
+    this.inputDimension = input;
+    this.outputDimension = output;
+    this.base = new BaseEmbeddings(options.queries);
+    const initial = (which: 'query' | 'item') => {
+      const given = options.initialWeights?.[which];
+      if (given && given.length !== input * output) {
+        throw new DimensionMismatchError(`initial ${which} weights have ${given.length} values, expected ${input} × ${output}`);
+      }
+      return tf.variable(tf.tensor2d(given ?? (this.residual ? new Float32Array(input * output) : identity(input, output)), [input, output]), true);
+    };
+    this.queryWeights = this.towers === 'item' ? null : initial('query');
+    this.itemWeights = this.shared ? this.queryWeights : this.towers === 'query' ? null : initial('item');
+  }
+
+  private apply(vectors: tf.Tensor2D, weights: tf.Variable | null): tf.Tensor2D {
+    if (!weights) return vectors;
+    const projected = tf.matMul(vectors, weights as tf.Tensor2D) as tf.Tensor2D;
+    return this.residual ? (tf.add(vectors, projected) as tf.Tensor2D) : projected;
+  }
+
+  embedQueries(queries: readonly QueryReference[]): tf.Tensor2D {
+    return tf.tidy(() => this.apply(this.base.queryVectors(queries, this.inputDimension), this.queryWeights));
+  }
+
+  embedItems(rows: Int32Array, items: ItemsSet): tf.Tensor2D {
+    if (items.dimension !== this.inputDimension) {
+      throw new DimensionMismatchError(`items have dimension ${items.dimension}, the adapter expects ${this.inputDimension}`);
+    }
+    return tf.tidy(() => this.apply(this.base.itemRows(rows, items), this.itemWeights));
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return [...new Set([this.queryWeights, this.itemWeights].filter((weights): weights is tf.Variable => weights !== null))];
+  }
+
+  towerVariables(): { query: tf.Variable[]; item: tf.Variable[] } {
+    if (this.shared) return { query: this.queryWeights ? [this.queryWeights] : [], item: [] };
+    return { query: this.queryWeights ? [this.queryWeights] : [], item: this.itemWeights ? [this.itemWeights] : [] };
+  }
+
+  dispose(): void {
+    for (const variable of this.trainableVariables()) variable.dispose();
+    this.base.dispose();
+  }
+}
+
+/** The shape of a tfjs-layers model that ClickTune needs (kept structural so tensor does not depend on tfjs-layers). */
+export interface LayersModelLike {
+  apply(inputs: tf.Tensor, kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  readonly trainableWeights: ReadonlyArray<{ read(): tf.Tensor }>;
+}
+
+/**
+ * Wraps a user's tfjs-layers model(s) that map base embeddings to new
+ * vectors: one model per tower, or one for both. Queries and items are fed
+ * as base vectors, so the layers model's input is `[batch, inputDimension]`.
+ */
+export function layersModelAdapter(options: {
+  queryModel?: LayersModelLike;
+  itemModel?: LayersModelLike;
+  inputDimension: number;
+  queries?: ItemsSet;
+}): EmbeddingModel {
+  const base = new BaseEmbeddings(options.queries);
+  const run = (model: LayersModelLike | undefined, vectors: tf.Tensor2D) => {
+    if (!model) return vectors;
+    const out = model.apply(vectors, { training: true });
+    return (Array.isArray(out) ? out[0] : out) as tf.Tensor2D;
+  };
+  const variablesOf = (model: LayersModelLike | undefined) => (model ? model.trainableWeights.map((weight) => weight.read() as tf.Variable) : []);
+  return {
+    embedQueries: (queries) => tf.tidy(() => run(options.queryModel, base.queryVectors(queries, options.inputDimension))),
+    embedItems: (rows, items) => tf.tidy(() => run(options.itemModel, base.itemRows(rows, items))),
+    trainableVariables: () => [...new Set([...variablesOf(options.queryModel), ...variablesOf(options.itemModel)])],
+    towerVariables: () => ({
+      query: variablesOf(options.queryModel),
+      item: options.itemModel === options.queryModel ? [] : variablesOf(options.itemModel),
+    }),
+    dispose: () => base.dispose(),
+  };
+}

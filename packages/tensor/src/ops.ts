@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Rows of `x` at `indices`, differentiable on every backend. tfjs's own
+ * gather gradient needs the UnsortedSegmentSum kernel, which the wasm
+ * backend lacks; scatterND (which sums duplicate indices) is everywhere.
+ */
+export function gatherRows<T extends tf.Tensor>(x: T, indices: Int32Array): T {
+  const indexTensor = tf.tensor1d(indices, 'int32');
+  const gather = tf.customGrad(((input: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
+    // Saved through the tape, so the indices outlive the forward pass's tidy scope.
+    save([tf.reshape(indexTensor, [indices.length, 1])]);
+    return {
+      value: tf.gather(input, indexTensor),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(saved[0] as tf.Tensor, dy, input.shape),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return gather(x) as T;
+}
+
+/** Row-wise L2 norms of a matrix, shape [n]. */
+export function rowNorms(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.sqrt(tf.sum(tf.square(x), 1)) as tf.Tensor1D;
+}
+
+/**
+ * DESIGN.md step 7 as a 0/1 mask: 1 where `min < |a − b| < max`. The filter
+ * is not differentiable (comparisons have no gradient), so it is one custom
+ * op whose gradient is zero, and the tape never sees the comparisons.
+ */
+export function differenceMask(a: tf.Tensor1D, b: tf.Tensor1D, minAbsDifference: number, maxAbsDifference: number): tf.Tensor1D {
+  const mask = tf.customGrad(((x: tf.Tensor, y: tf.Tensor) => {
+    const difference = tf.abs(tf.sub(x, y));
+    return {
+      value: tf.cast(tf.logicalAnd(tf.greater(difference, minAbsDifference), tf.less(difference, maxAbsDifference)), 'float32'),
+      gradFunc: (dy: tf.Tensor) => [tf.zerosLike(dy), tf.zerosLike(dy)],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return mask(a, b) as tf.Tensor1D;
+}

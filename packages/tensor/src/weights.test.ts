@@ -1,0 +1,69 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClickTuneError, decodeSafetensors, encodeSafetensors, ItemsSet } from '@clicktune/core';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LinearAdapter } from './models';
+import { decodeAdapter, encodeAdapter, loadAdapter, saveAdapter } from './weights';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('adapter weights (safetensors)', () => {
+  it('stores [output, input] matrices (PyTorch nn.Linear layout) and round-trips', async () => {
+    const adapter = new LinearAdapter({ inputDimension: 2, outputDimension: 3, initialWeights: { query: Float32Array.of(1, 2, 3, 4, 5, 6), item: Float32Array.of(0, 0, 1, 1, 0, 0) } });
+    const bytes = await encodeAdapter(adapter, { note: 'test' });
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    // W (2 × 3, x·W) = [[1, 2, 3], [4, 5, 6]] → weight = Wᵀ (3 × 2) = [[1, 4], [2, 5], [3, 6]].
+    expect(tensors.get('query_adapter.weight')?.shape).toEqual([3, 2]);
+    expect(Array.from(tensors.get('query_adapter.weight')?.data ?? [])).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(metadata).toMatchObject({ format: 'clicktune-linear-adapter', towers: 'both', inputDimension: '2', outputDimension: '3', note: 'test' });
+    const again = decodeAdapter(bytes);
+    expect(Array.from(await (again.queryWeights as tf.Variable).data())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(await (again.itemWeights as tf.Variable).data())).toEqual([0, 0, 1, 1, 0, 0]);
+    adapter.dispose();
+    again.dispose();
+  });
+
+  it('an identity adapter ranks as the base embeddings; shared and one-tower forms save what they have', async () => {
+    const items = ItemsSet.fromRecords([{ id: 'a', embedding: [3, 4] }]);
+    const adapter = new LinearAdapter({ inputDimension: 2, shared: true });
+    expect(Array.from(adapter.embedItems(Int32Array.of(0), items).dataSync())).toEqual([3, 4]);
+    expect(decodeSafetensors(await encodeAdapter(adapter)).tensors.size).toBe(1);
+    const queryOnly = new LinearAdapter({ inputDimension: 2, towers: 'query' });
+    expect(queryOnly.trainableVariables()).toHaveLength(1);
+    expect(decodeAdapter(await encodeAdapter(queryOnly)).towers).toBe('query');
+    adapter.dispose();
+    queryOnly.dispose();
+  });
+
+  it('writes atomically and rejects files that are not ClickTune adapters', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-weights-'));
+    const adapter = new LinearAdapter({ inputDimension: 2, residual: true });
+    await saveAdapter(adapter, join(folder, 'adapter.safetensors'));
+    expect(readdirSync(folder)).toEqual(['adapter.safetensors']);
+    const loaded = await loadAdapter(join(folder, 'adapter.safetensors'));
+    expect(loaded.residual).toBe(true);
+    const foreign = encodeSafetensors(new Map([['w', { shape: [1], data: Float32Array.of(1) }]]), { format: 'other' });
+    expect(() => decodeAdapter(foreign, { file: 'x.safetensors' })).toThrow(/x\.safetensors: not a ClickTune adapter/);
+    const wrongShape = encodeSafetensors(new Map([['query_adapter.weight', { shape: [3, 2], data: new Float32Array(6) }]]), { format: 'clicktune-linear-adapter', version: '1', towers: 'query', shared: 'false', residual: 'false', inputDimension: '2', outputDimension: '2' });
+    try {
+      decodeAdapter(wrongShape);
+      expect.unreachable();
+    } catch (error) {
+      expect(ClickTuneError.isInstance(error) && error.code).toBe('invalid-weights');
+    }
+    adapter.dispose();
+    loaded.dispose();
+  });
+
+  it('validates adapter options', () => {
+    expect(() => new LinearAdapter({ inputDimension: 0 })).toThrow(/inputDimension/);
+    expect(() => new LinearAdapter({ inputDimension: 2, outputDimension: 3, residual: true })).toThrow(/residual/);
+    expect(() => new LinearAdapter({ inputDimension: 2, towers: 'item', shared: true })).toThrow(/shared/);
+    expect(() => new LinearAdapter({ inputDimension: 2, initialWeights: { query: new Float32Array(3) } })).toThrow(/3 values/);
+  });
+});

@@ -1,0 +1,270 @@
+import { describeBackends, selectBackend } from '@clicktune/backends';
+import '@clicktune/backend-wasm';
+import { type FineTuningFeatures, FineTuningInput, ItemsSet, splitByQueries, SeededRandom } from '@clicktune/core';
+import { FeaturesExtractor as ReferenceExtractor, baseEmbeddingModel, type FeaturesExtractorOptions, linearAdapterModel, probMarginRankingLoss as referenceLoss, cosineProbMarginRankingLoss as referenceCosineLoss } from '@clicktune/reference';
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { FeaturesExtractor, LinearAdapter, Trainer, cosineProbMarginRankingLoss, disposeTensorFeatures, evaluateSessions, probMarginRankingLoss, type TensorFeatures, toAllFeatures } from '../src/index';
+import { CATALOGUE_SIZE, catalogue, sessionArbitrary } from './arbitraries';
+import { simulatedTask } from './simulated-task';
+
+/**
+ * One behavioural suite for every backend (as tfjs's describeWithFlags):
+ * the reference and each tfjs backend the registry can start here. A
+ * backend that cannot start is reported as skipped with its reason.
+ */
+interface Executor {
+  /** Every planned pair before the filter, and the filter's verdict. */
+  allPairs(batch: FineTuningInput[], items: ItemsSet, options: FeaturesExtractorOptions): Promise<{ all: FineTuningFeatures; kept: boolean[] }>;
+  features(batch: FineTuningInput[], items: ItemsSet, options: FeaturesExtractorOptions & { queries?: ItemsSet }): Promise<FineTuningFeatures>;
+  loss(features: FineTuningFeatures, kind: 'probMargin' | 'cosine', options: { margin?: number; penalizeSmallDifferences?: boolean }): Promise<number>;
+}
+
+const referenceExecutor: Executor = {
+  allPairs: async (batch, items, options) => {
+    const result = new ReferenceExtractor(baseEmbeddingModel(), options).forward(batch, items);
+    const all = result.execution.unfiltered;
+    const { minAbsDifference, maxAbsDifference } = result.plan;
+    const kept = Array.from(all.positiveRanks, (value, index) => {
+      const difference = Math.abs(value - (all.negativeRanks[index] as number));
+      return difference > minAbsDifference && difference < maxAbsDifference;
+    });
+    return { all, kept };
+  },
+  features: async (batch, items, options) => new ReferenceExtractor(baseEmbeddingModel({ queries: options.queries }), options).forward(batch, items).features,
+  loss: async (features, kind, options) => (kind === 'cosine' ? referenceCosineLoss : referenceLoss)(features, options),
+};
+
+function tensorFeaturesOf(features: FineTuningFeatures): TensorFeatures {
+  return {
+    positiveRanks: tf.tensor1d(features.positiveRanks),
+    negativeRanks: tf.tensor1d(features.negativeRanks),
+    positiveConfidences: tf.tensor1d(features.positiveConfidences),
+    negativeConfidences: tf.tensor1d(features.negativeConfidences),
+    target: tf.tensor1d(features.target),
+    mask: tf.ones([features.length]) as tf.Tensor1D,
+    sessionIndex: features.sessionIndex,
+    positiveObjectIds: features.positiveObjectIds,
+    negativeObjectIds: features.negativeObjectIds,
+  };
+}
+
+const tensorExecutor: Executor = {
+  allPairs: async (batch, items, options) => {
+    const model = new LinearAdapter({ inputDimension: items.dimension });
+    const { features } = new FeaturesExtractor(model, options).forward(batch, items);
+    try {
+      return await toAllFeatures(features);
+    } finally {
+      disposeTensorFeatures(features);
+      model.dispose();
+    }
+  },
+  features: async (batch, items, options) => {
+    const model = new LinearAdapter({ inputDimension: items.dimension, queries: options.queries });
+    try {
+      const extractor = new FeaturesExtractor(model, options);
+      const { toFeatures } = await import('../src/features');
+      const { features } = extractor.forward(batch, items);
+      try {
+        return await toFeatures(features);
+      } finally {
+        disposeTensorFeatures(features);
+      }
+    } finally {
+      model.dispose();
+    }
+  },
+  loss: async (features, kind, options) => {
+    const tensors = tensorFeaturesOf(features);
+    const loss = (kind === 'cosine' ? cosineProbMarginRankingLoss : probMarginRankingLoss)(options).compute(tensors);
+    const value = (await loss.data())[0] as number;
+    tf.dispose(loss);
+    disposeTensorFeatures(tensors);
+    return value;
+  },
+};
+
+const c10Items = ItemsSet.fromRecords([
+  { id: 'e1', embedding: [1, 0] },
+  { id: 'n1', embedding: [0, 1] },
+  { id: 'e2', embedding: [0.6, 0.8] },
+  { id: 'n2', embedding: [1, 1] },
+  { id: 'n3', embedding: [-1, 0] },
+]);
+const c10 = FineTuningInput.create({
+  query: { embedding: [1, 0] },
+  results: ['e1', 'n1', 'e2', 'n2', 'n3'],
+  events: ['e1', 'e2'],
+  ranks: { e1: 0.9, n1: 0.8, e2: 0.7, n2: 0.6, n3: 0.5 },
+});
+
+const backends = await describeBackends();
+
+
+for (const backend of backends) {
+  const suite = backend.available ? describe : describe.skip;
+  const title = backend.available ? `backend ${backend.name} (${backend.detail})` : `backend ${backend.name} — skipped: ${backend.detail}`;
+  const executor = backend.family === 'reference' ? referenceExecutor : tensorExecutor;
+  const isTensor = backend.family !== 'reference';
+
+  suite(title, () => {
+    beforeAll(async () => {
+      await selectBackend(backend.name);
+    });
+
+    it('CASES C10: features and losses by hand', async () => {
+      const features = await executor.features([c10], c10Items, {});
+      expect(features.positiveObjectIds.map((id, index) => `${id},${features.negativeObjectIds[index]}`)).toEqual(['e1,n2', 'e2,n1', 'e2,n2']);
+      expect(await executor.loss(features, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.4604, 4);
+      const sliding = await executor.features([c10], c10Items, { confidenceCalculator: 'slidingWindow' });
+      expect(await executor.loss(sliding, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.0644, 4);
+    });
+
+    it('CASES C5–C7: loss values', async () => {
+      const { FineTuningFeatures } = await import('@clicktune/core');
+      const c5 = new FineTuningFeatures({
+        positiveRanks: Float32Array.of(0.8, 0.6),
+        negativeRanks: Float32Array.of(0.5, 0.7),
+        positiveConfidences: Float32Array.of(1, 1),
+        negativeConfidences: Float32Array.of(1, 0.5),
+        target: Float32Array.of(1, 1),
+        sessionIndex: new Int32Array(2),
+        positiveObjectIds: ['a', 'b'],
+        negativeObjectIds: ['c', 'd'],
+      });
+      expect(await executor.loss(c5, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.3625, 4);
+      expect(await executor.loss(c5, 'cosine', { margin: 0.1 })).toBeCloseTo(0.25, 4);
+      const c6 = new FineTuningFeatures({ ...c5, positiveRanks: Float32Array.of(0.99, 0.01), negativeRanks: Float32Array.of(0.5, 0.52), negativeConfidences: Float32Array.of(1, 1) });
+      expect(await executor.loss(c6, 'probMargin', { margin: 0.5, penalizeSmallDifferences: true })).toBeCloseTo(1.1101, 4);
+      expect(await executor.loss(FineTuningFeatures.empty(), 'probMargin', {})).toBe(0);
+    });
+
+    it('soft max over parts (CASES C8 at β = 10) and paired sessions agree with the reference', async () => {
+      const items = ItemsSet.fromRecords([
+        { id: 'a:0', embedding: [1, 0] },
+        { id: 'a:1', embedding: [0.8, 0.6] },
+        { id: 'b:0', embedding: [0, 1] },
+        { id: 'c:0', embedding: [0.6, 0.8] },
+        { id: 'u', embedding: [1, 1] },
+        { id: 'v', embedding: [-1, 1] },
+      ]);
+      const relevant = FineTuningInput.create({ query: { embedding: [1, 0] }, results: ['a:0', 'a:1', 'b:0', 'c:0'], events: ['a:1'], partToObject: { 'a:0': 'a', 'a:1': 'a' }, ranks: { 'a:0': 4, 'a:1': 3, 'b:0': 2, 'c:0': 1 } });
+      const irrelevant = FineTuningInput.create({ query: { embedding: [0, 1] }, results: ['u', 'v'], ranks: { u: 2, v: 1 } });
+      const options = { ranksAggregator: { kind: 'max', beta: 10 }, notIrrelevantOnly: false, maxAbsDifference: 5, confidenceCalculator: 'slidingWindow' } as const;
+      const features = await executor.features([relevant, irrelevant], items, options);
+      // Object a: parts ranked 1 and 0.8 → soft max β=10: (e^10·1 + e^8·0.8)/(e^10 + e^8) = 0.97616.
+      expect(features.positiveRanks[0]).toBeCloseTo((Math.exp(10) + Math.exp(8) * 0.8) / (Math.exp(10) + Math.exp(8)), 5);
+      const expected = await referenceExecutor.features([relevant, irrelevant], items, options);
+      expect(features.negativeObjectIds).toEqual(expected.negativeObjectIds);
+      expectCloseArrays(features.negativeRanks, expected.negativeRanks);
+      expectCloseArrays(features.positiveConfidences, expected.positiveConfidences);
+    });
+
+    it('features equal the reference within 1e-5 on random batches', async () => {
+      const items = catalogue(CATALOGUE_SIZE, 3, [1, -2, 3, 0, 2]);
+      await fc.assert(
+        fc.asyncProperty(fc.array(sessionArbitrary, { minLength: 1, maxLength: 6 }), fc.constantFrom('mean', 'min', 'max'), fc.boolean(), async (batch, aggregator, paired) => {
+          const options = { ranksAggregator: { kind: aggregator, beta: 20 }, notIrrelevantOnly: !paired, maxAbsDifference: 1.5, seed: 3, confidenceCalculator: 'slidingWindow' } as const;
+          const actual = await executor.allPairs(batch, items, options);
+          const expected = await referenceExecutor.allPairs(batch, items, options);
+          expect(actual.all.positiveObjectIds).toEqual(expected.all.positiveObjectIds);
+          expect(actual.all.negativeObjectIds).toEqual(expected.all.negativeObjectIds);
+          expectCloseArrays(actual.all.positiveRanks, expected.all.positiveRanks);
+          expectCloseArrays(actual.all.negativeRanks, expected.all.negativeRanks);
+          expectCloseArrays(actual.all.positiveConfidences, expected.all.positiveConfidences);
+          // The strict filter is discontinuous: verdicts must agree except where |d| lies within 1e-5 of a bound.
+          expected.kept.forEach((isKept, index) => {
+            const difference = Math.abs((expected.all.positiveRanks[index] as number) - (expected.all.negativeRanks[index] as number));
+            const nearBound = Math.abs(difference - 0) < 1e-5 || Math.abs(difference - 1.5) < 1e-5;
+            if (!nearBound) expect(actual.kept[index]).toBe(isKept);
+          });
+        }),
+        { numRuns: isTensor ? 25 : 50 },
+      );
+    });
+
+    if (!isTensor) return;
+
+    it('gradients of the loss w.r.t. adapter weights match finite differences', async () => {
+      const task = simulatedTask({ seed: 5, dimension: 4, items: 30, queries: 10, sessions: 8, listLength: 6 });
+      const batch = task.sessions.filter((session) => !session.isIrrelevant).slice(0, 4);
+      const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: { query: Float32Array.from({ length: 16 }, (_, index) => (index % 5 === 0 ? 1 : 0.1 * Math.sin(index))) } });
+      const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2 });
+      const plan = extractor.plan(batch, task.items);
+      const loss = probMarginRankingLoss({ margin: 0.1 });
+      const { grads } = tf.variableGrads(() => {
+        const features = extractor.execute(plan, task.items);
+        const value = loss.compute(features);
+        disposeTensorFeatures(features);
+        return value;
+      }, model.trainableVariables());
+      const queryGradient = (await grads[(model.queryWeights as tf.Variable).name]?.data()) as Float32Array;
+      const itemGradient = (await grads[(model.itemWeights as tf.Variable).name]?.data()) as Float32Array;
+      tf.dispose(Object.values(grads));
+      // Central differences of the reference loss (float64 arithmetic) at the same weights.
+      const queryWeights = (await (model.queryWeights as tf.Variable).data()) as Float32Array;
+      const itemWeights = (await (model.itemWeights as tf.Variable).data()) as Float32Array;
+      const referenceAt = (query: Float32Array, item: Float32Array) => {
+        const reference = new ReferenceExtractor(linearAdapterModel({ queries: task.queries, inputDimension: 4, outputDimension: 4, queryWeights: query, itemWeights: item }), { maxAbsDifference: 2 });
+        return referenceLoss(reference.forward(batch, task.items).features, { margin: 0.1 });
+      };
+      const epsilon = 1e-3;
+      for (const index of [0, 3, 6, 9, 15]) {
+        for (const [weights, gradient, which] of [
+          [queryWeights, queryGradient, 'query'],
+          [itemWeights, itemGradient, 'item'],
+        ] as const) {
+          const plus = Float32Array.from(weights);
+          const minus = Float32Array.from(weights);
+          plus[index] = (plus[index] as number) + epsilon;
+          minus[index] = (minus[index] as number) - epsilon;
+          const numeric = which === 'query' ? (referenceAt(plus, itemWeights) - referenceAt(minus, itemWeights)) / (2 * epsilon) : (referenceAt(queryWeights, plus) - referenceAt(queryWeights, minus)) / (2 * epsilon);
+          expect(Math.abs((gradient[index] as number) - numeric)).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
+        }
+      }
+      model.dispose();
+    });
+
+    it('tf.memory().numTensors is the same after 1,000 training steps as after 10', async () => {
+      const task = simulatedTask({ seed: 9, dimension: 8, items: 60, queries: 20, sessions: 64, listLength: 8 });
+      const model = new LinearAdapter({ inputDimension: 8, queries: task.queries });
+      const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 });
+      const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, weightDecay: 0.01 });
+      const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
+      for (let step = 0; step < 10; step += 1) trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+      const afterTen = tf.memory().numTensors;
+      for (let step = 10; step < 1000; step += 1) trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+      expect(tf.memory().numTensors).toBe(afterTen);
+      trainer.dispose();
+      model.dispose();
+    });
+
+    it('fine-tuning on a simulated task lowers the validation loss and raises validation NDCG@10', async () => {
+      const task = simulatedTask({ seed: 21, positionBias: false });
+      const split = splitByQueries(task.sessions, { testFraction: 0.25, random: SeededRandom.fromSeed(1) });
+      const model = new LinearAdapter({ inputDimension: task.dimension, queries: task.queries });
+      const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, seed: 1 });
+      const trainer = new Trainer(extractor, { epochs: 8, batchSize: 32, optimizer: 'adam', learningRate: 0.01, seed: 1 });
+      const validationBefore = trainer.validationLoss(split.test, task.items) as number;
+      const ndcgBefore = evaluateSessions(model, split.test, task.items).ndcg;
+      const result = await trainer.train(split.train, task.items, split.test);
+      const validationAfter = trainer.validationLoss(split.test, task.items) as number;
+      const ndcgAfter = evaluateSessions(model, split.test, task.items).ndcg;
+      console.info(`simulated task: validation loss ${validationBefore.toFixed(4)} → ${validationAfter.toFixed(4)}, NDCG@10 ${ndcgBefore.toFixed(4)} → ${ndcgAfter.toFixed(4)}`);
+      expect(result.history).toHaveLength(8);
+      expect(validationAfter).toBeLessThan(validationBefore - 0.005);
+      expect(ndcgAfter).toBeGreaterThan(ndcgBefore + 0.01);
+      trainer.dispose();
+      model.dispose();
+    });
+  });
+}
+
+function expectCloseArrays(actual: Float32Array, expected: Float32Array, tolerance = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((value, index) => {
+    expect(Math.abs(value - (expected[index] as number))).toBeLessThanOrEqual(tolerance);
+  });
+}
