@@ -27,11 +27,14 @@ export function scoreSessions(model: EmbeddingModel, sessions: readonly FineTuni
     }
   });
   const rows = items.rowsOf(ids);
-  const flat = tf.tidy(() => {
+  const ranks = tf.tidy(() => {
     const queryVectors = model.embedQueries(queries);
     const itemVectors = model.embedItems(rows, items);
-    return rankRows(ranker, gatherRows(queryVectors, Int32Array.from(partQuery)), itemVectors).dataSync() as Float32Array;
+    return rankRows(ranker, gatherRows(queryVectors, Int32Array.from(partQuery)), itemVectors);
   });
+  // Read outside tidy: tidy walks a returned typed array element by element.
+  const flat = ranks.dataSync() as Float32Array;
+  ranks.dispose();
   const out: Float32Array[] = [];
   let offset = 0;
   for (const session of sessions) {
@@ -111,11 +114,13 @@ export function evaluateRetrieval(
   try {
     for (let start = 0; start < queryIds.length; start += chunkSize) {
       const chunk = queryIds.slice(start, start + chunkSize);
-      const { values, indices } = tf.tidy(() => {
+      const top = tf.tidy(() => {
         const scores = rankMatrix(ranker, model.embedQueries(chunk.map((id) => ({ kind: 'id', id }) as const)), itemVectors);
-        const top = tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
-        return { values: top.values.dataSync(), indices: top.indices.dataSync() };
+        return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
       });
+      const values = top.values.dataSync();
+      const indices = top.indices.dataSync();
+      tf.dispose([top.values, top.indices]);
       chunk.forEach((queryId, row) => {
         const judged = relevance.get(queryId) ?? new Map<string, number>();
         const topScores = values.slice(row * k, (row + 1) * k);

@@ -5,6 +5,7 @@ import {
   describeSessionObjects,
   type FineTuningFeatures,
   type FineTuningInput,
+  InvalidOptionError,
   type ItemsSet,
   keptNegatives,
   type PlanReport,
@@ -12,18 +13,19 @@ import {
   planBatch,
   SeededRandom,
 } from '@clicktune/core';
-import { type FeaturesExtractorOptions, type ResolvedFeaturesExtractorOptions, resolveFeaturesExtractorOptions } from '@clicktune/reference';
+import { COSINE_EPS, type FeaturesExtractorOptions, type RankerKind, type ResolvedFeaturesExtractorOptions, resolveFeaturesExtractorOptions } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTensorFeatures, type TensorFeatures, toFeatures } from './features';
 import type { EmbeddingModel } from './models';
-import { differenceMask, gatherRows } from './ops';
+import { differenceMask, gatherRows, matMul, rowNorms } from './ops';
 import { rankRows } from './rankers';
 
 /** Object ranks from part ranks by the differentiable aggregator over a padded layout (DESIGN.md step 5). */
 function aggregateObjects(partRanks: tf.Tensor1D, plan: BatchPlan, aggregator: RanksAggregator): tf.Tensor1D {
   const layout = paddedObjectParts(plan);
   const objects = plan.objectIds.length;
-  if (layout.width === 1) return gatherRows(partRanks, layout.indices);
+  // One part per object: objects are the parts, in order.
+  if (layout.width === 1) return partRanks;
   // One padding slot past the last part; its value is masked out below.
   const padded = tf.concat([partRanks, tf.zeros([1])]);
   const grid = tf.reshape(gatherRows(padded, layout.indices), [objects, layout.width]);
@@ -33,6 +35,40 @@ function aggregateObjects(partRanks: tf.Tensor1D, plan: BatchPlan, aggregator: R
   const sign = aggregator.kind === 'max' ? 1 : -1;
   const logits = tf.where(tf.cast(mask, 'bool'), tf.mul(grid, sign * aggregator.beta), tf.fill([objects, layout.width], Number.NEGATIVE_INFINITY));
   return tf.sum(tf.mul(tf.softmax(logits), grid), 1);
+}
+
+/**
+ * How part ranks are computed. `gather`: each part's query row is gathered
+ * (parts × dimension) and ranked row-wise. `matrix`: one parts × queries
+ * product, then each part's own entry is picked (parts scalars) — far cheaper
+ * on wasm and cpu while a batch has few distinct queries. `auto` uses
+ * `matrix` up to 256 distinct queries per batch. Euclidean rankers always
+ * gather.
+ */
+export type ScoringStrategy = 'auto' | 'matrix' | 'gather';
+
+/** Part ranks for the plan: every part against its session's query (DESIGN.md step 5). */
+function rankParts(
+  kind: RankerKind,
+  queryVectors: tf.Tensor2D,
+  partVectors: tf.Tensor2D,
+  partQuery: Int32Array,
+  strategy: ScoringStrategy,
+  frozen: { queries: boolean; items: boolean } = { queries: false, items: false },
+): tf.Tensor1D {
+  const queries = queryVectors.shape[0];
+  // Euclidean ranks always take the row-wise path: the expanded ‖q‖² − 2q·p + ‖p‖² loses
+  // precision near zero distance (float32 cancellation; measured errors of 1e-3).
+  const euclidean = kind === 'euclidean' || kind === 'negativeEuclidean';
+  if (euclidean || strategy === 'gather' || (strategy === 'auto' && queries > 256)) return rankRows(kind, gatherRows(queryVectors, partQuery), partVectors);
+  const parts = partVectors.shape[0];
+  const constant = frozen.items ? 'a' : frozen.queries ? 'b' : 'none';
+  const scores = matMul(partVectors, tf.transpose(queryVectors), constant);
+  const dots = gatherRows(tf.reshape(scores, [parts * queries]) as tf.Tensor1D, Int32Array.from(partQuery, (query, part) => part * queries + query));
+  if (kind === 'dot') return dots;
+  const partNorms = rowNorms(partVectors);
+  const queryNorms = gatherRows(rowNorms(queryVectors), partQuery);
+  return tf.div(dots, tf.maximum(tf.mul(partNorms, queryNorms), COSINE_EPS));
 }
 
 export interface TensorForwardResult {
@@ -53,11 +89,17 @@ export class FeaturesExtractor {
   private readonly queries: ItemsSet | undefined;
   private currentItems: ItemsSet | undefined;
 
+  readonly scoring: ScoringStrategy;
+
   constructor(
     readonly model: EmbeddingModel,
-    options: FeaturesExtractorOptions & { queries?: ItemsSet } = {},
+    options: FeaturesExtractorOptions & { queries?: ItemsSet; scoring?: ScoringStrategy } = {},
   ) {
     this.options = resolveFeaturesExtractorOptions(options, (input) => this.searchScores(input));
+    this.scoring = options.scoring ?? 'auto';
+    if (!['auto', 'matrix', 'gather'].includes(this.scoring)) {
+      throw new InvalidOptionError(`scoring must be "auto", "matrix" or "gather", got ${String(this.scoring)}`, { location: { field: 'scoring' } });
+    }
     this.random = SeededRandom.fromSeed(this.options.seed);
     this.queries = options.queries;
   }
@@ -100,8 +142,11 @@ export class FeaturesExtractor {
         return { positiveRanks: empty(), negativeRanks: empty(), positiveConfidences: empty(), negativeConfidences: empty(), target: empty(), mask: empty() };
       }
       const queryVectors = this.model.embedQueries(plan.queries);
-      const itemVectors = this.model.embedItems(plan.itemRows, items);
-      const partRanks = rankRows(this.options.ranker.kind, gatherRows(queryVectors, plan.partQuery), gatherRows(itemVectors, plan.partItem));
+      // Parts are embedded directly (a repeated item is embedded twice), so no gather and
+      // no scatter in the backward pass on the item side.
+      const partVectors = this.model.embedItems(Int32Array.from(plan.partItem, (item) => plan.itemRows[item] as number), items);
+      const frozen = { queries: !this.model.trainsTower('query'), items: !this.model.trainsTower('item') };
+      const partRanks = rankParts(this.options.ranker.kind, queryVectors, partVectors, plan.partQuery, this.scoring, frozen);
       const objectRanks = aggregateObjects(partRanks, plan, this.options.ranksAggregator);
       const positiveRanks = gatherRows(objectRanks, plan.pairPositive);
       const negativeRanks = gatherRows(objectRanks, plan.pairNegative);
@@ -156,11 +201,14 @@ export class FeaturesExtractor {
     const items = this.currentItems;
     if (!items) return new Float32Array(0);
     const rows = items.rowsOf([...input.results]);
-    return tf.tidy(() => {
+    const ranks = tf.tidy(() => {
       const queryVector = this.model.embedQueries([input.query]);
       const itemVectors = this.model.embedItems(rows, items);
-      const repeated = tf.tile(queryVector, [rows.length, 1]) as tf.Tensor2D;
-      return rankRows(this.options.ranker.kind, repeated, itemVectors).dataSync() as Float32Array;
+      return rankParts(this.options.ranker.kind, queryVector, itemVectors, new Int32Array(rows.length), 'matrix');
     });
+    // Read outside tidy: tidy walks a returned typed array element by element.
+    const values = ranks.dataSync() as Float32Array;
+    ranks.dispose();
+    return values;
   }
 }

@@ -1,7 +1,7 @@
 import './gradients';
 
 export { evaluateRetrieval, evaluateSessions, type SessionEvaluation, scoreSessions } from './evaluation';
-export { FeaturesExtractor, type TensorForwardResult } from './extractor';
+export { FeaturesExtractor, type ScoringStrategy, type TensorForwardResult } from './extractor';
 export { disposeTensorFeatures, type TensorFeatures, toAllFeatures, toFeatures } from './features';
 export { GRADIENTS_REGISTERED } from './gradients';
 export {
@@ -15,7 +15,7 @@ export {
   resolveLoss,
 } from './losses';
 export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
-export { gatherRows, rowNorms } from './ops';
+export { constantTimes, differenceMask, gatherRows, matMul, rowNorms } from './ops';
 export { rankMatrix, rankRows } from './rankers';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';

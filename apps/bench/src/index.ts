@@ -1,0 +1,4 @@
+export { type MeasureOptions, type Measurement, measureInference, measurePlanning, measureTraining, type WorkloadName } from './measure';
+export { checkQuickRun, markdownTable, svgChart, tableHeader, tableRows, textTable } from './report';
+export { type BenchmarkOptions, type BenchmarkRun, runBenchmarks } from './run';
+export { makeWorkload, STANDARD_SHAPE, type Workload, type WorkloadShape } from './workload';

@@ -1,0 +1,57 @@
+import { type ActiveBackend, describeBackends, selectBackend } from '@clicktune/backends';
+import '@clicktune/backend-wasm';
+import { type MeasureOptions, type Measurement, measureInference, measurePlanning, measureTraining } from './measure';
+import { makeWorkload, STANDARD_SHAPE, type WorkloadShape } from './workload';
+
+export interface BenchmarkOptions extends MeasureOptions {
+  /** Backends to run (default: every available one). */
+  backends?: string[];
+  shape?: WorkloadShape;
+  /** Extra shapes for the scale curve (W3 and W1 on each tfjs backend). */
+  scale?: WorkloadShape[];
+  onProgress?: (message: string) => void;
+}
+
+export interface BenchmarkRun {
+  readonly schemaVersion: 1;
+  readonly startedAt: string;
+  readonly environment: { readonly node: string; readonly platform: string; readonly cpus: number };
+  readonly backends: ReadonlyArray<{ name: string; available: boolean; detail: string }>;
+  readonly measurements: Measurement[];
+}
+
+/** Runs W1–W3 (and plan building) on every available backend, then the scale points. */
+export async function runBenchmarks(options: BenchmarkOptions): Promise<BenchmarkRun> {
+  const described = await describeBackends();
+  const wanted = described.filter((backend) => backend.available && (!options.backends || options.backends.includes(backend.name)));
+  const measurements: Measurement[] = [];
+  const log = options.onProgress ?? (() => undefined);
+  const shape = options.shape ?? STANDARD_SHAPE;
+  const workload = makeWorkload(shape);
+  log(`plan building (${shape.sessions} sessions)`);
+  measurements.push(await measurePlanning(workload, options));
+  for (const entry of wanted) {
+    const backend: ActiveBackend = await selectBackend(entry.name);
+    log(`${backend.name}: W3`);
+    measurements.push(await measureInference(workload, backend, options));
+    if (backend.tfjsBackend === null) continue;
+    for (const which of ['W1', 'W2'] as const) {
+      log(`${backend.name}: ${which}`);
+      measurements.push(await measureTraining(workload, which, backend, options));
+    }
+    for (const point of options.scale ?? []) {
+      const scaled = makeWorkload(point);
+      log(`${backend.name}: scale ${point.sessions} sessions × ${point.results} results, dim ${point.dimension}`);
+      measurements.push(await measureInference(scaled, backend, options));
+      measurements.push(await measureTraining(scaled, 'W1', backend, options));
+    }
+  }
+  const os = await import('node:os');
+  return {
+    schemaVersion: 1,
+    startedAt: new Date().toISOString(),
+    environment: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+    backends: described.map(({ name, available, detail }) => ({ name, available, detail })),
+    measurements,
+  };
+}
