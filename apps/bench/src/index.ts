@@ -1,3 +1,4 @@
+export { type BenchCommandOptions, runBenchCommand } from './command';
 export { type MeasureOptions, type Measurement, measureInference, measurePlanning, measureTraining, type WorkloadName } from './measure';
 export { checkQuickRun, markdownTable, svgChart, tableHeader, tableRows, textTable } from './report';
 export { type BenchmarkOptions, type BenchmarkRun, runBenchmarks } from './run';

@@ -24,6 +24,8 @@ export interface FineTuningInputInit {
   timestamp?: number | string | null;
   partToObject?: IdKeyed<string | number> | null;
   propensities?: IdKeyed<number> | null;
+  /** Simulated sessions only: each result's probability of having been examined (for auditing). */
+  examination?: IdKeyed<number> | null;
   sessionId?: string | number | null;
   isIrrelevant?: boolean;
 }
@@ -71,6 +73,7 @@ const sessionSchema = v.object({
   timestamp: v.nullish(v.union([finiteNumberSchema, v.string()], 'must be a number or a date string')),
   partToObject: v.nullish(v.unknown()),
   propensities: v.nullish(v.unknown()),
+  examination: v.nullish(v.unknown()),
   sessionId: v.nullish(idSchema),
   isIrrelevant: v.optional(v.boolean('must be true or false')),
   notEvents: v.optional(v.array(idSchema, 'must be an array of ids')),
@@ -121,6 +124,8 @@ export class FineTuningInput {
   readonly partToObject: ReadonlyMap<string, string> | null;
   /** Result id → probability that the logging policy showed it where it was shown. */
   readonly propensities: ReadonlyMap<string, number> | null;
+  /** Result id → probability that the user examined it (known for simulated sessions). */
+  readonly examination: ReadonlyMap<string, number> | null;
   readonly sessionId: string | null;
 
   private readonly eventSet: ReadonlySet<string>;
@@ -135,6 +140,7 @@ export class FineTuningInput {
     timestamp: number | null;
     partToObject: Map<string, string> | null;
     propensities: Map<string, number> | null;
+    examination: Map<string, number> | null;
     sessionId: string | null;
   }) {
     this.query = fields.query;
@@ -146,6 +152,7 @@ export class FineTuningInput {
     this.timestamp = fields.timestamp;
     this.partToObject = fields.partToObject;
     this.propensities = fields.propensities;
+    this.examination = fields.examination;
     this.sessionId = fields.sessionId;
     this.eventSet = new Set(fields.events);
   }
@@ -215,18 +222,8 @@ export class FineTuningInput {
       }
     }
 
-    let propensities: Map<string, number> | null = null;
-    if (parsed.propensities != null) {
-      propensities = new Map();
-      for (const [id, value] of entriesOf(parsed.propensities, 'propensities')) {
-        const field = `propensities.${id}`;
-        if (!resultIndex.has(id)) throw invalid(`${JSON.stringify(id)} is not among the results`, field);
-        if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-          throw invalid(`must be a probability in (0, 1], got ${describeValue(value)}`, field);
-        }
-        propensities.set(id, value);
-      }
-    }
+    const propensities = readProbabilities(parsed.propensities, 'propensities', resultIndex, false);
+    const examination = readProbabilities(parsed.examination, 'examination', resultIndex, true);
 
     return new FineTuningInput({
       query: toQuery(parsed.query),
@@ -238,6 +235,7 @@ export class FineTuningInput {
       timestamp: readTimestamp(parsed.timestamp),
       partToObject,
       propensities,
+      examination,
       sessionId: parsed.sessionId == null ? null : normalizeId(parsed.sessionId, 'sessionId'),
     });
   }
@@ -276,6 +274,7 @@ export class FineTuningInput {
     if (this.timestamp !== null) json.timestamp = this.timestamp;
     if (this.partToObject) json.partToObject = mapToObject(this.partToObject);
     if (this.propensities) json.propensities = mapToObject(this.propensities);
+    if (this.examination) json.examination = mapToObject(this.examination);
     if (this.sessionId !== null) json.sessionId = this.sessionId;
     return json;
   }
@@ -311,6 +310,20 @@ function readRanks(raw: unknown, resultIndex: ReadonlyMap<string, number>): Map<
     if (!ranks.has(id)) throw invalid(`result ${JSON.stringify(id)} has no rank`, 'ranks');
   }
   return ranks;
+}
+
+/** An id-keyed map of probabilities over the results: (0, 1], or [0, 1] when zero is allowed. */
+function readProbabilities(raw: unknown, name: string, resultIndex: ReadonlyMap<string, number>, allowZero: boolean): Map<string, number> | null {
+  if (raw == null) return null;
+  const probabilities = new Map<string, number>();
+  for (const [id, value] of entriesOf(raw, name)) {
+    const field = `${name}.${id}`;
+    if (!resultIndex.has(id)) throw invalid(`${JSON.stringify(id)} is not among the results`, field);
+    const valid = typeof value === 'number' && (allowZero ? value >= 0 : value > 0) && value <= 1;
+    if (!valid) throw invalid(`must be a probability in ${allowZero ? '[0, 1]' : '(0, 1]'}, got ${describeValue(value)}`, field);
+    probabilities.set(id, value as number);
+  }
+  return probabilities;
 }
 
 function readTimestamp(raw: number | string | null | undefined): number | null {

@@ -133,3 +133,41 @@ export function evaluateRetrieval(
   }
   return { ...meanMetrics(perQuery), perQuery };
 }
+
+/** The model's top k items for each query id, best first (full catalogue, chunked). */
+export function retrieveTopK(
+  model: EmbeddingModel,
+  queries: readonly QueryReference[],
+  items: ItemsSet,
+  options: { k?: number; ranker?: RankerKind; chunkSize?: number } = {},
+): Array<Array<{ id: string; score: number }>> {
+  const k = Math.min(options.k ?? 10, items.size);
+  const ranker = options.ranker ?? 'cosine';
+  const chunkSize = options.chunkSize ?? 256;
+  const allRows = Int32Array.from({ length: items.size }, (_, row) => row);
+  const itemVectors = tf.tidy(() => model.embedItems(allRows, items));
+  const lists: Array<Array<{ id: string; score: number }>> = [];
+  try {
+    for (let start = 0; start < queries.length; start += chunkSize) {
+      const chunk = queries.slice(start, start + chunkSize);
+      const top = tf.tidy(() => {
+        const scores = rankMatrix(ranker, model.embedQueries(chunk), itemVectors);
+        return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
+      });
+      const values = top.values.dataSync();
+      const indices = top.indices.dataSync();
+      tf.dispose([top.values, top.indices]);
+      chunk.forEach((_, row) => {
+        lists.push(
+          Array.from({ length: k }, (_, position) => ({
+            id: items.ids[indices[row * k + position] as number] as string,
+            score: (ranker === 'euclidean' ? -1 : 1) * (values[row * k + position] as number),
+          })),
+        );
+      });
+    }
+  } finally {
+    itemVectors.dispose();
+  }
+  return lists;
+}

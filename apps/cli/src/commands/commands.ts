@@ -1,0 +1,278 @@
+import { describeBackends, selectBackend } from '@clicktune/backends';
+import { type ConfidenceCalculatorOption } from '@clicktune/confidence';
+import { SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
+import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
+import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
+import type { Command } from 'commander';
+import { runDemo } from '../demo';
+import { EXIT_CODES, usageError } from '../exit-codes';
+import { DEFAULT_SETTINGS, type FineTuneSettings, fineTune } from '../fine-tune';
+import { type DataFlags, loadData, loadSessions, positiveInteger, positiveNumber, readIdList } from '../inputs';
+import { trainingProgress } from '../progress';
+import { renderDemoReport } from '../report';
+import { withDataOptions, withRuntimeOptions } from './data-options';
+
+type Flags = DataFlags & { backend?: string; seed: string; json?: boolean };
+
+const out = (text: string): void => {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+const info = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+const seedOf = (flags: Flags) => positiveIntegerOrZero(flags.seed, '--seed');
+
+function positiveIntegerOrZero(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw usageError(`${flag} must be a whole number ≥ 0, got ${JSON.stringify(value)}`, flag);
+  return parsed;
+}
+
+const CONFIDENCES = ['dummy', 'slidingWindow', 'positionBias'];
+
+function confidenceOf(value: string): ConfidenceCalculatorOption {
+  if (!CONFIDENCES.includes(value)) throw usageError(`--confidence must be one of ${CONFIDENCES.join(', ')}, got ${JSON.stringify(value)}`, '--confidence');
+  return value as ConfidenceCalculatorOption;
+}
+
+/** Training flags shared by `train` and `demo`, mapped onto FineTuneSettings. */
+function withTrainingOptions(command: Command): Command {
+  return command
+    .option('--epochs <n>', 'epochs', String(DEFAULT_SETTINGS.epochs))
+    .option('--batch-size <n>', 'sessions per batch', String(DEFAULT_SETTINGS.batchSize))
+    .option('--learning-rate <x>', 'learning rate', String(DEFAULT_SETTINGS.learningRate))
+    .option('--weight-decay <x>', 'decay toward the identity adapter, per step', String(DEFAULT_SETTINGS.weightDecay))
+    .option('--optimizer <name>', 'sgd or adam', DEFAULT_SETTINGS.optimizer)
+    .option('--confidence <name>', `confidence calculator: ${CONFIDENCES.join(', ')}`, 'dummy')
+    .option('--towers <which>', 'adapt both towers, only query or only item', DEFAULT_SETTINGS.towers)
+    .option('--patience <n>', 'early stopping on the validation loss after n epochs without improvement (0: off)', String(DEFAULT_SETTINGS.patience))
+    .option('--validation-fraction <x>', 'share of training queries held out for validation', String(DEFAULT_SETTINGS.validationFraction));
+}
+
+function settingsOf(flags: Record<string, string>, seed: number): FineTuneSettings {
+  if (!['sgd', 'adam'].includes(flags.optimizer as string)) throw usageError(`--optimizer must be sgd or adam, got ${JSON.stringify(flags.optimizer)}`, '--optimizer');
+  if (!['both', 'query', 'item'].includes(flags.towers as string)) throw usageError(`--towers must be both, query or item, got ${JSON.stringify(flags.towers)}`, '--towers');
+  const fraction = Number(flags.validationFraction);
+  if (!(fraction > 0 && fraction < 1)) throw usageError(`--validation-fraction must be in (0, 1), got ${JSON.stringify(flags.validationFraction)}`, '--validation-fraction');
+  const decay = Number(flags.weightDecay);
+  if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
+  return {
+    ...DEFAULT_SETTINGS,
+    epochs: positiveInteger(flags.epochs as string, '--epochs'),
+    batchSize: positiveInteger(flags.batchSize as string, '--batch-size'),
+    learningRate: positiveNumber(flags.learningRate as string, '--learning-rate'),
+    weightDecay: decay,
+    optimizer: flags.optimizer as 'sgd' | 'adam',
+    confidence: confidenceOf(flags.confidence as string),
+    towers: flags.towers as 'both' | 'query' | 'item',
+    patience: positiveIntegerOrZero(flags.patience as string, '--patience'),
+    validationFraction: fraction,
+    seed,
+  };
+}
+
+/** Ctrl-C stops training after the current step (a checkpoint is written); a second Ctrl-C exits at once. */
+function interruptible(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const handler = () => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    info('clicktune: stopping after this step (Ctrl-C again to quit now) …');
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  return { signal: controller.signal, release: () => process.off('SIGINT', handler) };
+}
+
+export function registerCommands(program: Command): void {
+  withRuntimeOptions(program.command('backends').description('list every backend: available or not, and why')).action(async (flags: Flags) => {
+    const backends = await describeBackends();
+    if (flags.json) return out(JSON.stringify(backends, null, 2));
+    const width = Math.max(...backends.map((backend) => backend.name.length));
+    for (const backend of backends) out(`${backend.name.padEnd(width)}  ${backend.available ? 'available  ' : 'unavailable'}  ${backend.detail}`);
+  });
+
+  withRuntimeOptions(withDataOptions(program.command('simulate').description('simulate search sessions: the base embeddings’ top k per query, clicks from a click model on the judgements')))
+    .requiredOption('--out <file>', 'sessions JSONL to write (atomically; - for stdout)')
+    .option('--sessions <n>', 'sessions to simulate', '10000')
+    .option('--click-model <name>', 'pbm, cascade or dbn', 'pbm')
+    .option('--top-k <n>', 'results shown per session', '10')
+    .option('--query-ids <file>', 'only these queries (one id per line), e.g. a training split')
+    .option('--examination', 'record each result’s examination probability')
+    .action(async (flags: Flags & { out: string; sessions: string; clickModel: string; topK: string; queryIds?: string; examination?: boolean }) => {
+      const data = await loadData(flags, { queries: true, relevance: true });
+      const clickModel = resolveClickModel(flags.clickModel as ClickModelName);
+      await selectBackend(flags.backend);
+      const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
+      const base = new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+      const lists = retrieveTopK(base, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: positiveInteger(flags.topK, '--top-k') });
+      base.dispose();
+      const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
+      const sessions = simulateSessions({
+        queries: queryIds,
+        sessions: positiveIntegerOrZero(flags.sessions, '--sessions'),
+        show: (query) => listOf.get(query) ?? [],
+        grade: (query, item) => data.relevance?.get(query)?.get(item) ?? 0,
+        clickModel,
+        random: SeededRandom.fromSeed(seedOf(flags)),
+        recordExamination: flags.examination,
+      });
+      await writeJsonl(flags.out, sessions);
+      const clicks = sessions.reduce((sum, session) => sum + session.events.length, 0);
+      if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: sessions.length, clicks, out: flags.out }));
+      else info(`simulated ${sessions.length} sessions (${clicks} clicks, ${clickModel.name}) → ${flags.out}`);
+    });
+
+  withRuntimeOptions(withDataOptions(program.command('extract').description('sessions + items (+ adapter) → pair features JSONL')))
+    .requiredOption('--sessions <file>', 'sessions JSONL (- for stdin)')
+    .requiredOption('--out <file>', 'features JSONL to write (atomically; - for stdout)')
+    .option('--adapter <file>', 'adapter weights (safetensors) to rank with; default: base embeddings')
+    .option('--confidence <name>', `confidence calculator: ${CONFIDENCES.join(', ')}`, 'dummy')
+    .option('--factor <x>', 'negative downsampling factor in (0, 1]', '1')
+    .option('--min-difference <x>', 'keep pairs with |pos − neg| above this', '0')
+    .option('--max-difference <x>', 'and below this', '1')
+    .option('--drop-missing-events', 'drop events that are not among the results (with a warning) instead of failing')
+    .action(async (flags: Flags & { sessions: string; out: string; adapter?: string; confidence: string; factor: string; minDifference: string; maxDifference: string; dropMissingEvents?: boolean }) => {
+      const data = await loadData(flags);
+      const sessions = await loadSessions(flags.sessions, { dropMissingEvents: flags.dropMissingEvents });
+      await selectBackend(flags.backend);
+      const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+      const extractor = new FeaturesExtractor(model, {
+        queries: data.queries,
+        confidenceCalculator: confidenceOf(flags.confidence),
+        negativeDownsamplingFactor: Number(flags.factor),
+        minAbsDifference: Number(flags.minDifference),
+        maxAbsDifference: Number(flags.maxDifference),
+        seed: seedOf(flags),
+      });
+      const rows: Array<Record<string, unknown>> = [];
+      const skipped = new Map<string, number>();
+      for (let start = 0; start < sessions.length; start += 256) {
+        const batch = sessions.slice(start, start + 256);
+        const { features, report } = extractor.forward(batch, data.items);
+        for (const entry of report.skipped) skipped.set(entry.reason, (skipped.get(entry.reason) ?? 0) + 1);
+        const plain = await toFeatures(features);
+        disposeTensorFeatures(features);
+        for (const row of plain.toRows()) rows.push({ ...row, session: start + (row.session as number) });
+      }
+      await writeJsonl(flags.out, rows);
+      model.dispose();
+      const summary = { sessions: sessions.length, pairs: rows.length, skipped: Object.fromEntries(skipped) };
+      if (flags.json && flags.out !== '-') out(JSON.stringify(summary));
+      else info(`${rows.length} pairs from ${sessions.length} sessions → ${flags.out}${skipped.size > 0 ? `; sessions without pairs: ${[...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ')}` : ''}`);
+    });
+
+  withTrainingOptions(withRuntimeOptions(withDataOptions(program.command('train').description('fine-tune an adapter on sessions → safetensors'))))
+    .requiredOption('--sessions <file>', 'sessions JSONL (- for stdin)')
+    .requiredOption('--out <file>', 'adapter weights to write (safetensors)')
+    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default: <out>.checkpoint)')
+    .option('--resume', 'continue from the checkpoint')
+    .option('--history <file>', 'per-epoch history as JSON')
+    .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string }) => {
+      const seed = seedOf(flags);
+      const settings = settingsOf(flags, seed);
+      const data = await loadData(flags);
+      const sessions = await loadSessions(flags.sessions);
+      const backend = await selectBackend(flags.backend);
+      info(`training on ${sessions.length} sessions, ${data.description}, backend ${backend.name}`);
+      const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
+      const progress = trainingProgress(!flags.json);
+      const stop = interruptible();
+      try {
+        const run = await fineTune({
+          sessions,
+          items: data.items,
+          queries: data.queries,
+          settings,
+          checkpointPath,
+          resumeFrom: flags.resume ? checkpointPath : undefined,
+          signal: stop.signal,
+          onBatch: progress.onBatch,
+          onEpoch: (record) => {
+            progress.stop();
+            if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 ${record.ndcg?.toFixed(4) ?? '—'}`);
+          },
+        });
+        if (run.result.interrupted) {
+          info(`clicktune: interrupted; checkpoint at ${checkpointPath} — continue with the same command and --resume`);
+          process.exitCode = EXIT_CODES.interrupted;
+          return;
+        }
+        await saveAdapter(run.adapter, flags.out, { trainedOn: String(sessions.length), seed: String(seed) });
+        if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
+        if (flags.json) out(JSON.stringify({ out: flags.out, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
+        else info(`adapter → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
+        run.adapter.dispose();
+      } finally {
+        progress.stop();
+        stop.release();
+      }
+    });
+
+  withRuntimeOptions(withDataOptions(program.command('evaluate').description('full-catalogue retrieval quality against judgements: MRR@k, NDCG@k, Recall@k')))
+    .option('--adapter <file>', 'adapter weights (safetensors); default: base embeddings')
+    .option('--query-ids <file>', 'only these queries (one id per line), e.g. a test split')
+    .option('--k <n>', 'cut-off', '10')
+    .action(async (flags: Flags & { adapter?: string; queryIds?: string; k: string }) => {
+      const data = await loadData(flags, { queries: true, relevance: true });
+      await selectBackend(flags.backend);
+      const k = positiveInteger(flags.k, '--k');
+      const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
+      const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+      const metrics = evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
+      model.dispose();
+      const summary = { queries: queryIds.length, k, mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall };
+      if (flags.json) out(JSON.stringify(summary));
+      else out(`${queryIds.length} queries: MRR@${k} ${metrics.mrr.toFixed(4)}  NDCG@${k} ${metrics.ndcg.toFixed(4)}  Recall@${k} ${metrics.recall.toFixed(4)}`);
+    });
+
+  withTrainingOptions(withRuntimeOptions(program.command('demo').description('the whole loop on the embedded emoji sample: simulate clicks, fine-tune, compare on held-out queries')))
+    .option('--sessions <n>', 'simulated sessions', '20000')
+    .option('--report <file>', 'HTML report to write', 'clicktune-demo-report.html')
+    .action(async (flags: Flags & Record<string, string> & { report: string }) => {
+      const seed = seedOf(flags);
+      const settings = settingsOf(flags, seed);
+      const progress = trainingProgress(!flags.json);
+      const stop = interruptible();
+      try {
+        const result = await runDemo({
+          backend: flags.backend,
+          seed,
+          sessions: positiveInteger(flags.sessions, '--sessions'),
+          settings,
+          signal: stop.signal,
+          onBatch: progress.onBatch,
+          log: flags.json ? undefined : info,
+        });
+        progress.stop();
+        await writeFileAtomic(flags.report, renderDemoReport(result));
+        if (flags.json) return out(JSON.stringify({ ...result, report: flags.report }));
+        out('Clicks are SIMULATED (position-based model) over REAL human relevance (CLDR emoji keywords).');
+        out(`backend: ${result.backend.name} (${result.backend.detail})\n`);
+        out('epoch  train loss  val loss (clicks)  val NDCG@10 (clicks)  held-out NDCG@10 (labels, reported only)');
+        for (const epoch of result.epochs) {
+          out(`${String(epoch.epoch + 1).padStart(5)}  ${epoch.trainLoss.toFixed(4).padStart(10)}  ${(epoch.validationLoss?.toFixed(4) ?? '—').padStart(17)}  ${(epoch.ndcg?.toFixed(4) ?? '—').padStart(20)}  ${epoch.heldOut.ndcg.toFixed(4).padStart(12)}`);
+        }
+        out(`\nheld-out queries (${result.sample.testQueries}), full catalogue, human labels:`);
+        for (const metric of ['ndcg', 'mrr', 'recall'] as const) {
+          const before = result.before[metric];
+          const after = result.after[metric];
+          out(`  ${({ ndcg: 'NDCG@10  ', mrr: 'MRR@10   ', recall: 'Recall@10' })[metric]}  base ${before.toFixed(4)} → fine-tuned ${after.toFixed(4)}  (${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)}%)`);
+        }
+        out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
+      } finally {
+        progress.stop();
+        stop.release();
+      }
+    });
+
+  program
+    .command('bench')
+    .description('benchmark every backend (see `clicktune-bench --help` for all options)')
+    .option('--quick', 'the CI-sized run with agreement checks')
+    .option('--backends <names>', 'comma-separated backends')
+    .option('--out <dir>', 'where to write results', 'bench-results')
+    .action(async (flags: { quick?: boolean; backends?: string; out: string }) => {
+      const { runBenchCommand } = await import('@clicktune/bench');
+      process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, out: flags.out, iterations: '5' });
+    });
+}

@@ -1,0 +1,3 @@
+export { type DemoEpoch, type DemoOptions, type DemoResult, runDemo } from './demo';
+export { EXIT_CODES, exitCodeOf } from './exit-codes';
+export { DEFAULT_SETTINGS, type FineTuneRun, type FineTuneSettings, fineTune } from './fine-tune';

@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+function clicktune(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input: options.input, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu', ...options.env } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A tiny world: 12 items and 4 queries in 3-d, judged relevant by their first coordinate's sign. */
+function fixture() {
+  const folder = mkdtempSync(join(tmpdir(), 'clicktune-cli-'));
+  const item = (index: number) => [Math.cos(index), Math.sin(index), ((index % 3) - 1) / 2];
+  writeFileSync(join(folder, 'items.jsonl'), Array.from({ length: 12 }, (_, index) => JSON.stringify({ id: `i${index}`, embedding: item(index) })).join('\n'));
+  writeFileSync(join(folder, 'queries.jsonl'), Array.from({ length: 4 }, (_, index) => JSON.stringify({ id: `q${index}`, embedding: item(index * 3 + 1) })).join('\n'));
+  writeFileSync(
+    join(folder, 'qrels.txt'),
+    Array.from({ length: 4 }, (_, query) => Array.from({ length: 12 }, (_, index) => (Math.cos(index) * Math.cos(query * 3 + 1) > 0.3 ? `q${query} 0 i${index} 1` : null)).filter(Boolean).join('\n')).join('\n'),
+  );
+  return folder;
+}
+
+describe('clicktune (the real binary)', () => {
+  it('--help lists the commands and exits 0', () => {
+    const result = clicktune(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['demo', 'simulate', 'extract', 'train', 'evaluate', 'backends', 'bench']) expect(result.stdout).toContain(command);
+  });
+
+  it('backends --json lists reference, cpu and wasm as available', () => {
+    const result = clicktune(['backends', '--json']);
+    expect(result.code).toBe(0);
+    const backends = JSON.parse(result.stdout) as Array<{ name: string; available: boolean }>;
+    for (const name of ['reference', 'cpu', 'wasm']) expect(backends.find((backend) => backend.name === name)?.available).toBe(true);
+  });
+
+  it('simulate → extract → train → evaluate on files', () => {
+    const folder = fixture();
+    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];
+    const sessions = join(folder, 'sessions.jsonl');
+    const simulated = clicktune(['simulate', ...data, '--qrels', join(folder, 'qrels.txt'), '--sessions', '200', '--top-k', '6', '--out', sessions, '--json']);
+    expect(simulated.stderr).toBe('');
+    expect(simulated.code).toBe(0);
+    expect(JSON.parse(simulated.stdout).sessions).toBe(200);
+    const lines = readFileSync(sessions, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(200);
+    expect(JSON.parse(lines[0] as string).results).toHaveLength(6);
+
+    const features = join(folder, 'features.jsonl');
+    const extracted = clicktune(['extract', ...data, '--sessions', sessions, '--out', features, '--json', '--max-difference', '2']);
+    expect(extracted.code).toBe(0);
+    const summary = JSON.parse(extracted.stdout);
+    expect(summary.pairs).toBeGreaterThan(0);
+    expect(readFileSync(features, 'utf8').trim().split('\n')).toHaveLength(summary.pairs);
+
+    const adapter = join(folder, 'adapter.safetensors');
+    const trained = clicktune(['train', ...data, '--sessions', sessions, '--out', adapter, '--epochs', '2', '--batch-size', '32', '--json']);
+    expect(trained.code).toBe(0);
+    expect(JSON.parse(trained.stdout).history).toHaveLength(2);
+    expect(existsSync(adapter)).toBe(true);
+
+    const evaluated = clicktune(['evaluate', ...data, '--qrels', join(folder, 'qrels.txt'), '--adapter', adapter, '--k', '5', '--json']);
+    expect(evaluated.code).toBe(0);
+    const metrics = JSON.parse(evaluated.stdout);
+    expect(metrics.queries).toBe(4);
+    expect(metrics.ndcg).toBeGreaterThan(0);
+  });
+
+  it('reads sessions from stdin', () => {
+    const folder = fixture();
+    const session = JSON.stringify({ query: 'q0', results: ['i0', 'i1', 'i2'], events: ['i1'], ranks: { i0: 3, i1: 2, i2: 1 } });
+    const result = clicktune(['extract', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', '-', '--out', '-', '--max-difference', '2'], { input: `${session}\n` });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  describe('user mistakes: one line naming file:line:field, a documented exit code, no stack, no partial output', () => {
+    const folder = fixture();
+    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];
+    const out = join(folder, 'never-written.jsonl');
+    const write = (name: string, text: string) => {
+      writeFileSync(join(folder, name), text);
+      return join(folder, name);
+    };
+    const good = JSON.stringify({ query: 'q0', results: ['i0', 'i1'], events: ['i0'], ranks: { i0: 1, i1: 0 } });
+    const cases: Array<[string, () => string[], number, RegExp]> = [
+      ['missing file', () => ['extract', ...data, '--sessions', join(folder, 'nope.jsonl'), '--out', out], 4, /nope\.jsonl: no such file\n$/],
+      ['bad JSON at line 3', () => ['extract', ...data, '--sessions', write('bad-json.jsonl', `${good}\n${good}\n{"query": oops}\n`), '--out', out], 3, /bad-json\.jsonl:3: not valid JSON/],
+      ['unknown item id', () => ['extract', ...data, '--sessions', write('unknown.jsonl', `${JSON.stringify({ query: 'q0', results: ['i0', 'zz'], events: ['i0'], ranks: { i0: 1, zz: 0 } })}\n`), '--out', out], 3, /1 unknown item id: "zz"/],
+      ['NaN rank on line 2', () => ['extract', ...data, '--sessions', write('nan.jsonl', `${good}\n{"query":"q0","results":["i0"],"ranks":{"i0":"NaN"}}\n`), '--out', out], 3, /nan\.jsonl:2: ranks\.i0: must be a finite number/],
+      ['wrong dimension', () => ['extract', '--items', write('items-bad.jsonl', '{"id":"a","embedding":[1,2,3]}\n{"id":"b","embedding":[1,2]}\n'), '--queries', join(folder, 'queries.jsonl'), '--sessions', write('s.jsonl', `${good}\n`), '--out', out], 3, /items-bad\.jsonl:2: embedding: has length 2, earlier items have 3/],
+      ['duplicate item id', () => ['extract', '--items', write('dup.jsonl', '{"id":"a","embedding":[1]}\n{"id":"a","embedding":[2]}\n'), '--sessions', write('s2.jsonl', `${good}\n`), '--out', out], 3, /dup\.jsonl:2: id: duplicate item id "a"/],
+      ['unknown backend', () => ['extract', ...data, '--sessions', write('s3.jsonl', `${good}\n`), '--out', out, '--backend', 'tpu'], 5, /unknown backend "tpu"/],
+      ['bad flag value', () => ['train', ...data, '--sessions', write('s4.jsonl', `${good}\n`), '--out', out, '--epochs', '0'], 2, /--epochs must be a whole number > 0/],
+      ['unknown option', () => ['evaluate', '--frobnicate'], 2, /unknown option '--frobnicate'/],
+      ['not a ClickTune adapter', () => ['evaluate', ...data, '--qrels', join(folder, 'qrels.txt'), '--adapter', write('weights.safetensors', 'not weights')], 6, /weights\.safetensors: header length/],
+    ];
+    it.each(cases.map(([name, args, code, message]) => [name, code, args, message] as const))('%s → exit %s', (_name, code, args, message) => {
+      const result = clicktune(args());
+      expect(result.code).toBe(code);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(out)).toBe(false);
+    });
+  });
+
+  it('Ctrl-C during training leaves a checkpoint that --resume continues from', async () => {
+    const folder = fixture();
+    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];
+    const sessions = join(folder, 'sessions.jsonl');
+    expect(clicktune(['simulate', ...data, '--qrels', join(folder, 'qrels.txt'), '--sessions', '3000', '--out', sessions]).code).toBe(0);
+    const adapter = join(folder, 'adapter.safetensors');
+    const args = ['train', ...data, '--sessions', sessions, '--out', adapter, '--epochs', '200', '--batch-size', '8', '--patience', '0'];
+    const child: ChildProcess = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
+    let stderr = '';
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('epoch 2:')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    expect(stderr).toMatch(/checkpoint at .*adapter\.safetensors\.checkpoint/);
+    expect(existsSync(`${adapter}.checkpoint`)).toBe(true);
+    expect(existsSync(adapter)).toBe(false);
+    const resumed = clicktune([...args.slice(0, -6), '--epochs', '4', '--resume', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).history.length).toBeGreaterThanOrEqual(4);
+    expect(existsSync(adapter)).toBe(true);
+  });
+});

@@ -1,0 +1,1 @@
+export { type EmojiSample, type EmojiSampleMeta, emojiSampleFolder, loadEmojiSample } from './emoji';

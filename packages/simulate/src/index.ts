@@ -1,0 +1,13 @@
+export {
+  type AttractivenessOptions,
+  attractiveness,
+  type ClickModel,
+  type ClickModelName,
+  type ClickOutcome,
+  cascadeModel,
+  dynamicBayesianNetworkModel,
+  positionBasedModel,
+  resolveClickModel,
+  ULTRA_EXAMINATION,
+} from './click-models';
+export { type ShownResult, type SimulationOptions, simulateSessions, zipfSampler } from './sessions';
