@@ -44,6 +44,32 @@ async function medianMs(name: string, run: () => void, options: MeasureOptions):
   return { median: result.latency.p50, samples: result.latency.samplesCount };
 }
 
+
+/** A measurement row; what a workload does not measure is null. */
+function measurement(
+  backend: { name: string; detail: string },
+  workload: WorkloadName,
+  data: Workload,
+  timing: { median: number; samples: number },
+  extra: Partial<Pick<Measurement, 'matmulMs' | 'rooflineFraction' | 'peakBytes' | 'tensorGrowth' | 'meanLoss'>> = {},
+): Measurement {
+  return {
+    backend: backend.name,
+    backendDetail: backend.detail,
+    workload,
+    shape: data.shape,
+    sessionsPerSecond: data.sessions.length / (timing.median / 1000),
+    medianMs: timing.median,
+    samples: timing.samples,
+    matmulMs: null,
+    rooflineFraction: null,
+    peakBytes: null,
+    tensorGrowth: null,
+    meanLoss: null,
+    ...extra,
+  };
+}
+
 const extractorOptions = { maxAbsDifference: 2, negativeDownsamplingFactor: 1 } as const;
 
 /** The adapter matmuls of one pass, alone: forward x·W and the weight gradient xᵀ·g (explicit transpose, as the step does) for each adapted tower. */
@@ -94,20 +120,12 @@ export async function measureTraining(workload: Workload, which: 'W1' | 'W2', ba
   matmul.dispose();
   trainer.dispose();
   model.dispose();
-  return {
-    backend: backend.name,
-    backendDetail: backend.detail,
-    workload: which,
-    shape: workload.shape,
-    sessionsPerSecond: workload.sessions.length / (timing.median / 1000),
-    medianMs: timing.median,
-    samples: timing.samples,
+  return measurement(backend, which, workload, timing, {
     matmulMs: matmulTiming.median,
     rooflineFraction: matmulTiming.median / timing.median,
     peakBytes: profile.peakBytes,
     tensorGrowth,
-    meanLoss: null,
-  };
+  });
 }
 
 /** W3: features + loss with the identity adapter on both towers, no gradient. */
@@ -133,20 +151,7 @@ export async function measureInference(workload: Workload, backend: ActiveBacken
   const timing = await medianMs(`${backend.name} W3`, pass, options);
   const tensorGrowth = tf.memory().numTensors - tensorsBefore;
   model.dispose();
-  return {
-    backend: backend.name,
-    backendDetail: backend.detail,
-    workload: 'W3',
-    shape: workload.shape,
-    sessionsPerSecond: workload.sessions.length / (timing.median / 1000),
-    medianMs: timing.median,
-    samples: timing.samples,
-    matmulMs: null,
-    rooflineFraction: null,
-    peakBytes: null,
-    tensorGrowth,
-    meanLoss: lossSum / workload.batches.length,
-  };
+  return measurement(backend, 'W3', workload, timing, { tensorGrowth, meanLoss: lossSum / workload.batches.length });
 }
 
 async function measureReferenceInference(workload: Workload, backend: ActiveBackend, options: MeasureOptions): Promise<Measurement> {
@@ -163,20 +168,7 @@ async function measureReferenceInference(workload: Workload, backend: ActiveBack
     for (const batch of workload.batches) lossSum += referenceLoss(extractor.forward(batch, workload.items).features, { margin: 0.1 });
   };
   const timing = await medianMs(`${backend.name} W3`, pass, options);
-  return {
-    backend: backend.name,
-    backendDetail: backend.detail,
-    workload: 'W3',
-    shape: workload.shape,
-    sessionsPerSecond: workload.sessions.length / (timing.median / 1000),
-    medianMs: timing.median,
-    samples: timing.samples,
-    matmulMs: null,
-    rooflineFraction: null,
-    peakBytes: null,
-    tensorGrowth: null,
-    meanLoss: lossSum / workload.batches.length,
-  };
+  return measurement(backend, 'W3', workload, timing, { meanLoss: lossSum / workload.batches.length });
 }
 
 /** Plan building alone (no model): the planner's throughput. */
@@ -188,18 +180,5 @@ export async function measurePlanning(workload: Workload, options: MeasureOption
     for (const batch of workload.batches) planBatch(batch, workload.items, planOptions, random, { queries: workload.queries });
   };
   const timing = await medianMs('plan', pass, options);
-  return {
-    backend: 'planner',
-    backendDetail: 'BatchPlanner (pure TS)',
-    workload: 'plan',
-    shape: workload.shape,
-    sessionsPerSecond: workload.sessions.length / (timing.median / 1000),
-    medianMs: timing.median,
-    samples: timing.samples,
-    matmulMs: null,
-    rooflineFraction: null,
-    peakBytes: null,
-    tensorGrowth: null,
-    meanLoss: null,
-  };
+  return measurement({ name: 'planner', detail: 'BatchPlanner (pure TS)' }, 'plan', workload, timing);
 }

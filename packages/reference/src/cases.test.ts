@@ -1,5 +1,6 @@
 import { FineTuningFeatures, FineTuningInput, ItemsSet, pairRelevantWithIrrelevant, isTestSessionByItems } from '@clicktune/core';
 import { describe, expect, it } from 'vitest';
+import { c10Items, c10Session } from '@clicktune/test-fixtures';
 import { FeaturesExtractor } from './extractor';
 import { cosineProbMarginRankingLoss, probMarginRankingLoss } from './losses';
 import { distanceShift } from './metrics';
@@ -41,19 +42,8 @@ describe('losses (CASES C5–C7)', () => {
 });
 
 describe('extractor end to end (CASES C10)', () => {
-  const items = ItemsSet.fromRecords([
-    { id: 'e1', embedding: [1, 0] },
-    { id: 'n1', embedding: [0, 1] },
-    { id: 'e2', embedding: [0.6, 0.8] },
-    { id: 'n2', embedding: [1, 1] },
-    { id: 'n3', embedding: [-1, 0] },
-  ]);
-  const session = FineTuningInput.create({
-    query: { embedding: [1, 0] },
-    results: ['e1', 'n1', 'e2', 'n2', 'n3'],
-    events: ['e1', 'e2'],
-    ranks: { e1: 0.9, n1: 0.8, e2: 0.7, n2: 0.6, n3: 0.5 },
-  });
+  const items = c10Items;
+  const session = c10Session;
 
   it('pairs are positive-major and the default filter (0, 1) keeps (e1,n2), (e2,n1), (e2,n2)', () => {
     const extractor = new FeaturesExtractor(baseEmbeddingModel());

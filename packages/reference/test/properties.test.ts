@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FeaturesExtractor } from '../src/extractor';
 import { baseEmbeddingModel } from '../src/models';
-import { CATALOGUE_SIZE, catalogue, sessionArbitrary } from './arbitraries';
+import { CATALOGUE_SIZE, catalogue, sessionArbitrary } from '@clicktune/test-fixtures';
 
 const items = catalogue(CATALOGUE_SIZE, 3, [1, -2, 3, 0, 2]);
 const batchArbitrary = fc.array(sessionArbitrary, { minLength: 1, maxLength: 8 });

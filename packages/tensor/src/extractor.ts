@@ -1,19 +1,7 @@
 import './gradients';
 import type { RanksAggregator } from '@clicktune/confidence';
-import {
-  type BatchPlan,
-  describeSessionObjects,
-  type FineTuningFeatures,
-  type FineTuningInput,
-  InvalidOptionError,
-  type ItemsSet,
-  keptNegatives,
-  type PlanReport,
-  paddedObjectParts,
-  planBatch,
-  SeededRandom,
-} from '@clicktune/core';
-import { COSINE_EPS, type FeaturesExtractorOptions, type RankerKind, type ResolvedFeaturesExtractorOptions, resolveFeaturesExtractorOptions } from '@clicktune/reference';
+import { type BatchPlan, type FineTuningFeatures, type FineTuningInput, InvalidOptionError, type ItemsSet, type PlanReport, paddedObjectParts } from '@clicktune/core';
+import { COSINE_EPS, type FeaturesExtractorOptions, PlanningExtractor, type RankerKind } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTensorFeatures, type TensorFeatures, toFeatures } from './features';
 import type { EmbeddingModel } from './models';
@@ -83,54 +71,18 @@ export interface TensorForwardResult {
  * padded per-object aggregation, gather pairs, filter mask). Same options and
  * public methods as the reference extractor; both run the one planner.
  */
-export class FeaturesExtractor {
-  readonly options: ResolvedFeaturesExtractorOptions;
-  private random: SeededRandom;
-  private readonly queries: ItemsSet | undefined;
-  private currentItems: ItemsSet | undefined;
-
+export class FeaturesExtractor extends PlanningExtractor {
   readonly scoring: ScoringStrategy;
 
   constructor(
     readonly model: EmbeddingModel,
     options: FeaturesExtractorOptions & { queries?: ItemsSet; scoring?: ScoringStrategy } = {},
   ) {
-    this.options = resolveFeaturesExtractorOptions(options, (input) => this.searchScores(input));
+    super(options);
     this.scoring = options.scoring ?? 'auto';
     if (!['auto', 'matrix', 'gather'].includes(this.scoring)) {
       throw new InvalidOptionError(`scoring must be "auto", "matrix" or "gather", got ${String(this.scoring)}`, { location: { field: 'scoring' } });
     }
-    this.random = SeededRandom.fromSeed(this.options.seed);
-    this.queries = options.queries;
-  }
-
-  reseed(seed = this.options.seed): void {
-    this.random = SeededRandom.fromSeed(seed);
-  }
-
-  /** The random stream's state (for checkpoints) and its restoration. */
-  randomState(): number[] {
-    return this.random.state();
-  }
-
-  restoreRandomState(state: readonly number[]): void {
-    this.random = SeededRandom.fromState(state);
-  }
-
-  confidences(input: FineTuningInput): Map<string, number> {
-    const objects = describeSessionObjects(input, 0, this.options.plan);
-    return new Map(objects.ids.map((id, index) => [id, objects.confidences[index] as number]));
-  }
-
-  downsampleNotEvents(input: FineTuningInput): string[] {
-    const objects = describeSessionObjects(input, 0, this.options.plan);
-    const kept = keptNegatives(objects, this.options.plan.negativeDownsamplingFactor, this.random);
-    return kept.flatMap((object) => (objects.parts[object] as number[]).map((resultIndex) => input.results[resultIndex] as string));
-  }
-
-  plan(batch: readonly FineTuningInput[], items: ItemsSet): BatchPlan {
-    this.currentItems = items;
-    return planBatch(batch, items, this.options.plan, this.random, { queries: this.queries });
   }
 
   /** Executes a plan; the caller owns (and disposes) the returned tensors. Call inside a gradient scope to train. */
@@ -181,11 +133,7 @@ export class FeaturesExtractor {
 
   /** Features of a (relevant, irrelevant) pair: the relevant session's pairs, then the borrowed ones. */
   async getPairedInputsFeatures(relevant: FineTuningInput, irrelevant: FineTuningInput, items: ItemsSet): Promise<FineTuningFeatures> {
-    this.currentItems = items;
-    const plan = planBatch([relevant, irrelevant], items, { ...this.options.plan, notIrrelevantOnly: false, shuffleIrrelevant: false }, this.random, {
-      queries: this.queries,
-    });
-    return this.materialize(this.execute(plan, items));
+    return this.materialize(this.execute(this.planPaired(relevant, irrelevant, items), items));
   }
 
   private async materialize(features: TensorFeatures): Promise<FineTuningFeatures> {
@@ -197,7 +145,7 @@ export class FeaturesExtractor {
   }
 
   /** Search scores from the current model, without gradients, for sessions logged without them. */
-  private searchScores(input: FineTuningInput): Float32Array {
+  protected searchScores(input: FineTuningInput): Float32Array {
     const items = this.currentItems;
     if (!items) return new Float32Array(0);
     const rows = items.rowsOf([...input.results]);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { FeaturesExtractor, LinearAdapter, type ScoringStrategy, Trainer, cosineProbMarginRankingLoss, disposeTensorFeatures, evaluateSessions, probMarginRankingLoss, type TensorFeatures, toAllFeatures } from '../src/index';
-import { CATALOGUE_SIZE, catalogue, sessionArbitrary } from './arbitraries';
+import { CATALOGUE_SIZE, c10Items, c10Session, catalogue, sessionArbitrary } from '@clicktune/test-fixtures';
 import { simulatedTask } from './simulated-task';
 
 /**
@@ -86,20 +86,6 @@ const tensorExecutor: Executor = {
   },
 };
 
-const c10Items = ItemsSet.fromRecords([
-  { id: 'e1', embedding: [1, 0] },
-  { id: 'n1', embedding: [0, 1] },
-  { id: 'e2', embedding: [0.6, 0.8] },
-  { id: 'n2', embedding: [1, 1] },
-  { id: 'n3', embedding: [-1, 0] },
-]);
-const c10 = FineTuningInput.create({
-  query: { embedding: [1, 0] },
-  results: ['e1', 'n1', 'e2', 'n2', 'n3'],
-  events: ['e1', 'e2'],
-  ranks: { e1: 0.9, n1: 0.8, e2: 0.7, n2: 0.6, n3: 0.5 },
-});
-
 const backends = await describeBackends();
 
 
@@ -115,10 +101,10 @@ for (const backend of backends) {
     });
 
     it('CASES C10: features and losses by hand', async () => {
-      const features = await executor.features([c10], c10Items, {});
+      const features = await executor.features([c10Session], c10Items, {});
       expect(features.positiveObjectIds.map((id, index) => `${id},${features.negativeObjectIds[index]}`)).toEqual(['e1,n2', 'e2,n1', 'e2,n2']);
       expect(await executor.loss(features, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.4604, 4);
-      const sliding = await executor.features([c10], c10Items, { confidenceCalculator: 'slidingWindow' });
+      const sliding = await executor.features([c10Session], c10Items, { confidenceCalculator: 'slidingWindow' });
       expect(await executor.loss(sliding, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.0644, 4);
     });
 
