@@ -1,5 +1,6 @@
 import { type ActiveBackend, describeBackends, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
+import '@clicktune/backend-node';
 import { type MeasureOptions, type Measurement, measureInference, measurePlanning, measureTraining } from './measure';
 import { makeWorkload, STANDARD_SHAPE, type WorkloadShape } from './workload';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ClickTuneError } from '@clicktune/core';
 import { Command, CommanderError } from 'commander';
-import { registerCommands } from './commands/commands';
+import { registerCommands, registerExperiment } from './commands/commands';
 import { EXIT_CODES, exitCodeOf } from './exit-codes';
 
 const program = new Command()
@@ -10,6 +10,7 @@ const program = new Command()
   .showHelpAfterError()
   .exitOverride();
 registerCommands(program);
+registerExperiment(program);
 program.commands.forEach((command) => command.exitOverride());
 
 program.parseAsync().catch((error: unknown) => {

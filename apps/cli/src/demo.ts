@@ -1,5 +1,6 @@
 import { type ActiveBackend, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
+import '@clicktune/backend-node';
 import { SeededRandom } from '@clicktune/core';
 import { loadEmojiSample } from '@clicktune/datasets';
 import type { RankingMetrics } from '@clicktune/reference';

@@ -31,5 +31,6 @@ export {
   clickObservations,
   estimatePropensitiesEm,
   estimatePropensitiesFromRandomization,
+  type PairEstimate,
   type PropensityEstimate,
 } from './propensities';

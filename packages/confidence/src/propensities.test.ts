@@ -35,6 +35,19 @@ describe('propensity estimation', () => {
     }
   });
 
+  it('EM also recovers each pair\'s attractiveness up to the same scale', () => {
+    const estimate = estimatePropensitiesEm(observations);
+    const scale = 0.9 / (estimate.propensities[0] as number);
+    const truth = new Map<string, number>();
+    const random = SeededRandom.fromSeed(7);
+    // Re-draw the simulated gammas: same seed, same order as simulate().
+    for (let query = 0; query < 30; query += 1) for (let item = 0; item < 8; item += 1) truth.set(`q${query}\u0000d${item}`, 0.2 + 0.7 * random.nextFloat());
+    let error = 0;
+    for (const pair of estimate.pairs) error += Math.abs(pair.attractiveness / scale - (truth.get(`${pair.query}\u0000${pair.item}`) as number));
+    expect(error / estimate.pairs.length).toBeLessThan(0.05);
+    expect(estimate.pairs.reduce((sum, pair) => sum + pair.impressions, 0)).toBe(observations.length);
+  });
+
   it('result randomisation gives θ_k / θ_1 from click-through rates', () => {
     const estimate = estimatePropensitiesFromRandomization(observations, { firstPosition: 0.9 });
     trueTheta.forEach((theta, position) => expect(Math.abs((estimate[position] as number) - theta)).toBeLessThan(0.04));

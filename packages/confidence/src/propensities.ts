@@ -20,9 +20,21 @@ export function clickObservations(sessions: Iterable<FineTuningInput>, maxPositi
   return observations;
 }
 
+/** The estimated attractiveness of one (query, item) pair with its evidence. */
+export interface PairEstimate {
+  readonly query: string;
+  readonly item: string;
+  /** γ: P(click | examined), the click model's estimate of relevance. */
+  readonly attractiveness: number;
+  readonly impressions: number;
+  readonly clicks: number;
+}
+
 export interface PropensityEstimate {
   /** θ_k per 0-based position. */
   readonly propensities: Float64Array;
+  /** γ per (query, item) pair seen in the logs. */
+  readonly pairs: readonly PairEstimate[];
   readonly iterations: number;
   /** Log-likelihood after each iteration (non-decreasing for EM). */
   readonly logLikelihood: readonly number[];
@@ -104,7 +116,19 @@ export function estimatePropensitiesEm(
       break;
     }
   }
-  return { propensities: theta, iterations: iteration, logLikelihood };
+  const pairKeys = [...pairIndex.keys()];
+  const clickCounts = new Float64Array(gamma.length);
+  const impressionCounts = new Float64Array(gamma.length);
+  observations.forEach((observation, index) => {
+    const pair = pairOf[index] as number;
+    impressionCounts[pair] = (impressionCounts[pair] as number) + 1;
+    if (observation.clicked) clickCounts[pair] = (clickCounts[pair] as number) + 1;
+  });
+  const pairs = pairKeys.map((key, pair) => {
+    const [query, item] = key.split('\u0000') as [string, string];
+    return { query, item, attractiveness: gamma[pair] as number, impressions: impressionCounts[pair] as number, clicks: clickCounts[pair] as number };
+  });
+  return { propensities: theta, pairs, iterations: iteration, logLikelihood };
 }
 
 /**

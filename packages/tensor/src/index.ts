@@ -17,6 +17,8 @@ export {
 export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
 export { constantTimes, differenceMask, gatherRows, matMul, rowNorms } from './ops';
 export { rankMatrix, rankRows } from './rankers';
+export { buildListwiseBatch, type ListwiseBatch, type ListwiseOptions, listwiseLoss, validateListwise } from './listwise';
+export { estimateClickDcg, type OffPolicyEstimate, type OffPolicyOptions, topKOverlap } from './offpolicy';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';
 export { ADAPTER_FORMAT, ADAPTER_FORMAT_VERSION, decodeAdapter, encodeAdapter, loadAdapter, saveAdapter } from './weights';

@@ -15,8 +15,9 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import type { FeaturesExtractor } from './extractor';
 import { disposeTensorFeatures } from './features';
+import { evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
+import { buildListwiseBatch, type ListwiseOptions, listwiseLoss, validateListwise } from './listwise';
 import { type FeaturesLoss, type LossOption, resolveLoss } from './losses';
-import { evaluateSessions, scoreSessions } from './evaluation';
 import { type LearningRateSchedule, learningRateAt } from './schedule';
 
 export interface TowerOptimization {
@@ -46,6 +47,16 @@ export interface TrainerOptions {
   seed?: number;
   /** Stops after the current step (a checkpoint is written when checkpointPath is set). */
   signal?: AbortSignal;
+  /** Weight of the pairwise features loss (default 1; 0 trains on the listwise term alone). */
+  pairwiseWeight?: number;
+  /** A listwise term with negatives beyond the logged lists (see ListwiseOptions). */
+  listwise?: ListwiseOptions;
+  /**
+   * Model selection (higher is better), evaluated before training and at each
+   * validation: early stopping and the weights kept at the end follow it, and
+   * the untrained model can win. Default: the validation loss.
+   */
+  selectBy?: { name: string; evaluate: () => number };
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (record: EpochRecord) => void;
 }
@@ -65,6 +76,8 @@ export interface EpochRecord {
   readonly epoch: number;
   readonly trainLoss: number;
   readonly validationLoss: number | null;
+  /** The `selectBy` criterion after this epoch, when one is given. */
+  readonly selectionScore: number | null;
   readonly mrr: number | null;
   readonly ndcg: number | null;
   readonly recall: number | null;
@@ -106,6 +119,9 @@ function positive(value: number, field: string): number {
  */
 export class Trainer {
   private readonly loss: FeaturesLoss;
+  private readonly listwise: Required<ListwiseOptions> | null;
+  private readonly listwiseRandom: SeededRandom;
+  private readonly pairwiseWeight: number;
   private readonly optimizers: Array<{ tower: 'query' | 'item'; optimizer: tf.Optimizer; variables: tf.Variable[]; learningRate: number; weightDecay: number; initial: tf.Tensor[] }>;
   readonly options: Required<Pick<TrainerOptions, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'weightDecay' | 'seed'>> & TrainerOptions;
 
@@ -127,6 +143,10 @@ export class Trainer {
     if (!['sgd', 'adam'].includes(this.options.optimizer)) throw new InvalidOptionError(`optimizer must be "sgd" or "adam", got ${String(this.options.optimizer)}`, { location: { field: 'optimizer' } });
     if (!(this.options.weightDecay >= 0)) throw new InvalidOptionError(`weightDecay must be ≥ 0, got ${this.options.weightDecay}`, { location: { field: 'weightDecay' } });
     this.loss = resolveLoss(options.loss);
+    this.listwise = options.listwise ? validateListwise(options.listwise) : null;
+    this.listwiseRandom = SeededRandom.fromSeed(this.options.seed).fork();
+    this.pairwiseWeight = options.pairwiseWeight ?? 1;
+    if (!(this.pairwiseWeight >= 0)) throw new InvalidOptionError(`pairwiseWeight must be ≥ 0, got ${this.pairwiseWeight}`, { location: { field: 'pairwiseWeight' } });
     const towers = extractor.model.towerVariables();
     this.optimizers = (['query', 'item'] as const)
       .filter((tower) => towers[tower].length > 0)
@@ -160,22 +180,28 @@ export class Trainer {
     return pairs === 0 ? null : weighted / pairs;
   }
 
-  /** One optimisation step on a batch; returns the loss and kept pairs (skipped when none is kept). */
+  /** One optimisation step on a batch; returns the loss and kept pairs (skipped when nothing is kept). */
   step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): { loss: number; keptPairs: number; skipped: boolean } {
     const plan = this.extractor.plan(batch, items);
-    if (plan.report.pairs === 0) return { loss: 0, keptPairs: 0, skipped: true };
+    const usePairs = plan.report.pairs > 0 && this.pairwiseWeight > 0;
+    const listwise = this.listwise && this.listwise.weight > 0 ? buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items)) : null;
+    if (!usePairs && !listwise) return { loss: 0, keptPairs: 0, skipped: true };
     const variables = this.optimizers.flatMap((entry) => entry.variables);
     let kept: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const features = this.extractor.execute(plan, items);
-      kept = tf.keep(tf.sum(features.mask));
-      const loss = this.loss.compute(features);
-      disposeTensorFeatures(features);
-      return loss;
+      let total: tf.Scalar = tf.scalar(0);
+      if (usePairs) {
+        const features = this.extractor.execute(plan, items);
+        kept = tf.keep(tf.sum(features.mask));
+        total = tf.add(total, tf.mul(this.pairwiseWeight, this.loss.compute(features)));
+        disposeTensorFeatures(features);
+      }
+      if (listwise && this.listwise) total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature)));
+      return total;
     }, variables);
-    const keptPairs = (kept as tf.Tensor).dataSync()[0] as number;
+    const keptPairs = (kept ? (kept.dataSync()[0] as number) : 0) + (listwise ? listwise.rowQuery.length : 0);
     const loss = value.dataSync()[0] as number;
-    tf.dispose([kept as tf.Tensor, value]);
+    tf.dispose([...(kept ? [kept] : []), value]);
     if (keptPairs === 0) {
       tf.dispose(Object.values(grads));
       return { loss: 0, keptPairs: 0, skipped: true };
@@ -196,6 +222,12 @@ export class Trainer {
     }
     tf.dispose(Object.values(grads));
     return { loss, keptPairs, skipped: false };
+  }
+
+  /** The current model's top items per query, minus each query's clicks (no gradients). */
+  private hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet): string[][] {
+    const depth = (this.listwise?.hardNegatives ?? 0) + Math.max(0, ...exclude.map((set) => set.size));
+    return retrieveTopK(this.extractor.model, queries, items, { k: depth }).map((list, index) => list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)));
   }
 
   private setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
@@ -231,24 +263,32 @@ export class Trainer {
     let stoppedEarly = false;
     let interrupted = false;
 
-    const validate = () => {
-      if (validation.length === 0) return null;
-      const loss = this.validationLoss(validation, items);
-      if (loss !== null) {
+    const selectBy = this.options.selectBy;
+    const keepBest = () => {
+      if (best) tf.dispose(best);
+      best = this.optimizers.flatMap((entry) => entry.variables.map((variable) => tf.keep(tf.clone(variable))));
+    };
+    const validate = (): { loss: number | null; score: number | null } => {
+      const loss = validation.length > 0 ? this.validationLoss(validation, items) : null;
+      const score = selectBy ? selectBy.evaluate() : null;
+      const criterion = score !== null ? -score : loss;
+      if (criterion !== null) {
         const minDelta = this.options.earlyStopping?.minDelta ?? 0;
-        if (state.bestValidationLoss === null || loss < state.bestValidationLoss - minDelta) {
-          state.bestValidationLoss = loss;
+        if (state.bestValidationLoss === null || criterion < state.bestValidationLoss - minDelta) {
+          state.bestValidationLoss = criterion;
           state.sinceImprovement = 0;
-          if (this.options.earlyStopping) {
-            if (best) tf.dispose(best);
-            best = this.optimizers.flatMap((entry) => entry.variables.map((variable) => tf.keep(tf.clone(variable))));
-          }
+          if (this.options.earlyStopping || selectBy) keepBest();
         } else {
           state.sinceImprovement += 1;
         }
       }
-      return loss;
+      return { loss, score };
     };
+    if (selectBy && !this.options.resumeFrom) {
+      // The untrained model is a candidate too: when nothing beats it, nothing changes.
+      state.bestValidationLoss = -selectBy.evaluate();
+      keepBest();
+    }
 
     for (; state.epoch < this.options.epochs && !stoppedEarly && !interrupted; state.epoch += 1) {
       // A fresh permutation each epoch, so the RNG state alone determines it (and a resumed run matches).
@@ -256,7 +296,7 @@ export class Trainer {
       let lossSum = 0;
       let lossSteps = 0;
       let skippedSteps = 0;
-      let lastValidation: number | null = null;
+      let lastValidation: { loss: number | null; score: number | null } = { loss: null, score: null };
       for (let batch = 0; batch < batchesPerEpoch; batch += 1) {
         const batchSessions = order.slice(batch * this.options.batchSize, (batch + 1) * this.options.batchSize).map((index) => sessions[index] as FineTuningInput);
         const factor = learningRateAt(1, schedule, state.step, totalSteps);
@@ -288,7 +328,8 @@ export class Trainer {
       const record: EpochRecord = {
         epoch: state.epoch,
         trainLoss: lossSteps === 0 ? 0 : lossSum / lossSteps,
-        validationLoss: lastValidation,
+        validationLoss: lastValidation.loss,
+        selectionScore: lastValidation.score,
         mrr: evaluation?.mrr ?? null,
         ndcg: evaluation?.ndcg ?? null,
         recall: evaluation?.recall ?? null,

@@ -1,5 +1,6 @@
 import { describeBackends, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
+import '@clicktune/backend-node';
 import { type FineTuningFeatures, FineTuningInput, ItemsSet, splitByQueries, SeededRandom } from '@clicktune/core';
 import { FeaturesExtractor as ReferenceExtractor, baseEmbeddingModel, type FeaturesExtractorOptions, linearAdapterModel, probMarginRankingLoss as referenceLoss, cosineProbMarginRankingLoss as referenceCosineLoss } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';

@@ -276,3 +276,35 @@ export function registerCommands(program: Command): void {
       process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, out: flags.out, iterations: '5' });
     });
 }
+
+export function registerExperiment(program: Command): void {
+  program
+    .command('experiment')
+    .description('the quality harness on the emoji sample: logging × training × selection variants over seeds, held-out NDCG/MRR/Recall@10')
+    .option('--seeds <list>', 'comma-separated seeds', '1,2,3')
+    .option('--epochs <n>', 'epochs per run (the collapse check needs 20)', '20')
+    .option('--sessions <n>', 'simulated sessions per run', '20000')
+    .option('--backend <name>', 'tensor backend')
+    .option('--out <dir>', 'where to write experiment.json, experiment.md and experiment.svg', 'quality-results')
+    .action(async (flags: { seeds: string; epochs: string; sessions: string; backend?: string; out: string }) => {
+      const { runExperiment } = await import('../experiment');
+      const { collapse, experimentChart, experimentTable } = await import('../experiment-report');
+      const { mkdirSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const seeds = flags.seeds.split(',').map((seed) => positiveIntegerOrZero(seed.trim(), '--seeds'));
+      await selectBackend(flags.backend);
+      const result = await runExperiment({
+        seeds,
+        settings: { epochs: positiveInteger(flags.epochs, '--epochs'), sessions: positiveInteger(flags.sessions, '--sessions') },
+        log: info,
+      });
+      const table = experimentTable(result);
+      out(table);
+      for (const run of result.runs.filter((entry) => entry.curve.length > 0)) info(`collapse check, ${run.variant.name}, seed ${run.seed}: last epoch ${((1 - collapse(run)) * 100).toFixed(1)}% of its best`);
+      mkdirSync(flags.out, { recursive: true });
+      await writeFileAtomic(join(flags.out, 'experiment.json'), `${JSON.stringify(result, null, 2)}\n`);
+      await writeFileAtomic(join(flags.out, 'experiment.md'), table);
+      await writeFileAtomic(join(flags.out, 'experiment.svg'), experimentChart(result));
+      info(`wrote ${join(flags.out, 'experiment.json')}, experiment.md and experiment.svg`);
+    });
+}

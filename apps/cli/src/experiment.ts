@@ -1,0 +1,225 @@
+import { clickObservations, estimatePropensitiesEm } from '@clicktune/confidence';
+import { FineTuningInput, SeededRandom, splitByQueries } from '@clicktune/core';
+import { type EmojiSample, loadEmojiSample } from '@clicktune/datasets';
+import { type ExplorationPolicy, explorationSlots, noExploration } from '@clicktune/explore';
+import { meanMetrics, type RankingMetrics, rankingMetrics } from '@clicktune/reference';
+import { positionBasedModel, simulateSessions } from '@clicktune/simulate';
+import { estimateClickDcg, evaluateRetrieval, FeaturesExtractor, LinearAdapter, retrieveTopK, scoreSessions, Trainer } from '@clicktune/tensor';
+
+/** How sessions were logged, how the adapter was trained, and how the kept weights were chosen. */
+export interface Variant {
+  readonly name: string;
+  readonly logging: 'top-10' | 'exploration';
+  /** original: EmbeddingStudio's pairwise loss on logged lists; clickTune: pairwise + listwise beyond the lists + decay to identity; supervised: the labels of the training queries. */
+  readonly training: 'none' | 'original' | 'clickTune' | 'supervised';
+  /** validation-loss: the click loss on held-out training queries; ips: the off-policy click estimate; clickModel: NDCG against click-model relevance of held-out training queries (clicks only); labels: NDCG on the labels of held-out training queries. */
+  readonly selection: 'validation-loss' | 'ips' | 'clickModel' | 'labels';
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { name: 'base embeddings (no fine-tuning)', logging: 'top-10', training: 'none', selection: 'validation-loss' },
+  { name: 'original method, top-10 logs', logging: 'top-10', training: 'original', selection: 'validation-loss' },
+  { name: 'ClickTune, top-10 logs', logging: 'top-10', training: 'clickTune', selection: 'clickModel' },
+  { name: 'ClickTune, exploration logs', logging: 'exploration', training: 'clickTune', selection: 'clickModel' },
+  { name: 'supervised ceiling (train-query labels)', logging: 'top-10', training: 'supervised', selection: 'labels' },
+];
+
+export interface ExperimentSettings {
+  sessions: number;
+  epochs: number;
+  learningRate: number;
+  weightDecay: number;
+  listwiseWeight: number;
+  exploration: { slots: number; depth: number; positions?: number[] };
+}
+
+/** Defaults of `clicktune experiment` and of the demo's ClickTune variant. */
+export const EXPERIMENT_DEFAULTS: ExperimentSettings = {
+  sessions: 20_000,
+  epochs: 20,
+  learningRate: 1e-3,
+  weightDecay: 10,
+  listwiseWeight: 1,
+  exploration: { slots: 2, depth: 50 },
+};
+
+export interface VariantRun {
+  readonly variant: Variant;
+  readonly seed: number;
+  /** Held-out test queries, full catalogue, human labels: reported only. */
+  readonly heldOut: RankingMetrics;
+  /** Held-out NDCG@10 after each epoch (reported only; the kept weights are chosen by `selection`). */
+  readonly curve: number[];
+  readonly selectionScores: Array<number | null>;
+  /** NDCG@10 on the labels of the held-out training queries after each epoch: the only quality figure used for design decisions. */
+  readonly devCurve: number[];
+  readonly explorationShare: number;
+  readonly seconds: number;
+}
+
+interface SeedSetup {
+  sample: EmojiSample;
+  trainQueries: string[];
+  testQueries: string[];
+  pools: Map<string, Array<{ id: string; score: number }>>;
+}
+
+async function setupSeed(seed: number, sample: EmojiSample): Promise<SeedSetup> {
+  const random = SeededRandom.fromSeed(seed);
+  const queryIds = random.shuffle([...sample.queries.ids].sort());
+  const testQueries = queryIds.slice(0, Math.floor(queryIds.length / 2));
+  const trainQueries = queryIds.slice(testQueries.length);
+  const base = new LinearAdapter({ inputDimension: sample.items.dimension, queries: sample.queries });
+  const lists = retrieveTopK(base, trainQueries.map((id) => ({ kind: 'id', id }) as const), sample.items, { k: 50 });
+  base.dispose();
+  return { sample, trainQueries, testQueries, pools: new Map(trainQueries.map((id, index) => [id, lists[index] ?? []])) };
+}
+
+/** Simulated sessions over the training queries under a logging policy (PBM clicks on the human labels). */
+export function logSessions(setup: SeedSetup, policy: ExplorationPolicy, sessions: number, seed: number): FineTuningInput[] {
+  const random = SeededRandom.fromSeed(seed * 7919 + 17);
+  return simulateSessions({
+    queries: setup.trainQueries,
+    sessions,
+    show: (query, stream) => policy.choose(setup.pools.get(query) ?? [], stream),
+    grade: (query, item) => setup.sample.relevance.get(query)?.get(item) ?? 0,
+    clickModel: positionBasedModel(),
+    random,
+  });
+}
+
+/**
+ * Click-model relevance (Chapelle & Zhang, 2009): the PBM's EM estimates each
+ * (query, item)'s attractiveness γ from all sessions of the query; θ is
+ * identified only up to scale, so γ is rescaled assuming the top position is
+ * examined with θ₁ = 0.68 (ULTRA's). A pair with γ ≥ 0.5 and at least two
+ * clicks is taken as relevant: single noise clicks (ε⁻) are filtered out.
+ */
+export function clickModelRelevance(sessions: readonly FineTuningInput[], options: { threshold?: number; minClicks?: number; topExamination?: number } = {}): Map<string, Map<string, number>> {
+  const estimate = estimatePropensitiesEm(clickObservations(sessions, 10), { positions: 10 });
+  const scale = (estimate.propensities[0] as number) / (options.topExamination ?? 0.68);
+  const relevance = new Map<string, Map<string, number>>();
+  for (const pair of estimate.pairs) {
+    if (pair.attractiveness * scale < (options.threshold ?? 0.5) || pair.clicks < (options.minClicks ?? 2)) continue;
+    const query = pair.query.replace(/^id:/, '');
+    const grades = relevance.get(query) ?? new Map<string, number>();
+    grades.set(pair.item, 1);
+    relevance.set(query, grades);
+  }
+  return relevance;
+}
+
+/**
+ * Clicks-only model selection: each validation query's items that were ever
+ * shown (logged lists, including explored results) re-ranked by the model and
+ * judged by click-model relevance, NDCG@10. Items never shown are left out —
+ * the logs know nothing of them — and a drift guard watches the rest.
+ */
+export function shownSetNdcg(model: LinearAdapter, sessions: readonly FineTuningInput[], relevance: ReadonlyMap<string, ReadonlyMap<string, number>>, items: EmojiSample['items']): number {
+  const shown = new Map<string, Set<string>>();
+  for (const session of sessions) {
+    if (session.query.kind !== 'id') continue;
+    const set = shown.get(session.query.id) ?? new Set<string>();
+    for (const id of session.results) set.add(id);
+    shown.set(session.query.id, set);
+  }
+  const queries = [...shown.keys()].filter((query) => (relevance.get(query)?.size ?? 0) > 0);
+  if (queries.length === 0) return 0;
+  const probes = queries.map((query) => FineTuningInput.create({ query, results: [...(shown.get(query) ?? [])] }));
+  const scores = scoreSessions(model, probes, items);
+  const metrics = probes.map((probe, index) => rankingMetrics(scores[index] as Float32Array, probe.results.map((id) => relevance.get(queries[index] as string)?.get(id) ?? 0), 10));
+  return meanMetrics(metrics).ndcg;
+}
+
+/** Sessions that carry the labels of the training queries (the supervised ceiling): every relevant item is a click. */
+function labelSessions(setup: SeedSetup, queries: readonly string[], relevance: ReadonlyMap<string, ReadonlyMap<string, number>> = setup.sample.relevance): FineTuningInput[] {
+  return queries.flatMap((query) => {
+    const relevant = [...(relevance.get(query)?.keys() ?? [])];
+    const pool = (setup.pools.get(query) ?? []).map((entry) => entry.id);
+    const results = [...new Set([...pool.slice(0, 20), ...relevant])];
+    return relevant.length === 0 ? [] : [FineTuningInput.create({ query, results, events: relevant, ranks: results.map((id, index) => [id, -index] as const) })];
+  });
+}
+
+export async function runVariant(setup: SeedSetup, variant: Variant, seed: number, settings: ExperimentSettings, log: (line: string) => void = () => undefined): Promise<VariantRun> {
+  const started = performance.now();
+  const { sample } = setup;
+  const evaluate = (model: LinearAdapter) => evaluateRetrieval(model, setup.testQueries, sample.relevance, sample.items, { k: 10 });
+  const policy = variant.logging === 'exploration' ? explorationSlots({ k: 10, ...settings.exploration }) : noExploration({ k: 10 });
+  const model = new LinearAdapter({ inputDimension: sample.items.dimension, queries: sample.queries });
+  if (variant.training === 'none') {
+    const heldOut = evaluate(model);
+    model.dispose();
+    return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], devCurve: [], explorationShare: 0, seconds: (performance.now() - started) / 1000 };
+  }
+  const logged = variant.training === 'supervised' ? labelSessions(setup, setup.trainQueries) : logSessions(setup, policy, settings.sessions, seed);
+  const clickSplit = splitByQueries(logged, { testFraction: 0.1, random: SeededRandom.fromSeed(seed + 1) });
+  const validationQueries = [...new Set(clickSplit.test.map((session) => (session.query.kind === 'id' ? session.query.id : '')))];
+  const trainQueries = [...new Set(clickSplit.train.map((session) => (session.query.kind === 'id' ? session.query.id : '')))];
+  // ClickTune trains on click-model relevance of the training queries (denoised clicks), not on raw clicks.
+  const split = variant.training === 'clickTune' ? { train: labelSessions(setup, trainQueries, clickModelRelevance(clickSplit.train)), test: clickSplit.test } : clickSplit;
+  const validationRelevance = variant.selection === 'clickModel' ? clickModelRelevance(clickSplit.test) : undefined;
+  const examination = estimatePropensitiesEm(clickObservations(clickSplit.train, 10), { positions: 10 }).propensities;
+  const selectBy =
+    variant.selection === 'ips'
+      ? { name: 'IPS click DCG@10', evaluate: () => estimateClickDcg(model, clickSplit.test, sample.items, { k: 10, examination }).estimate }
+      : variant.selection === 'clickModel' && validationRelevance
+        ? { name: 'click-model NDCG@10 of shown items (validation queries)', evaluate: () => shownSetNdcg(model, clickSplit.test, validationRelevance, sample.items) }
+        : variant.selection === 'labels'
+        ? { name: 'validation-query NDCG@10 (train-split labels)', evaluate: () => evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg }
+        : undefined;
+  log(`  ${variant.name} seed ${seed} before training: dev NDCG@10 ${evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg.toFixed(4)}${selectBy ? `, ${selectBy.name} ${selectBy.evaluate().toFixed(4)}` : ''}`);
+  const extractor = new FeaturesExtractor(model, { queries: sample.queries, seed, maxAbsDifference: 1 });
+  const original = variant.training === 'original';
+  const curve: number[] = [];
+  const devCurve: number[] = [];
+  const selectionScores: Array<number | null> = [];
+  const trainer = new Trainer(extractor, {
+    epochs: settings.epochs,
+    batchSize: 64,
+    optimizer: 'adam',
+    learningRate: original ? 3e-4 : settings.learningRate,
+    weightDecay: original ? 0 : settings.weightDecay,
+    loss: { kind: 'probMargin', margin: 0.1 },
+    pairwiseWeight: variant.training === 'original' ? 1 : 0,
+    listwise: original ? undefined : { weight: settings.listwiseWeight, catalogueNegatives: 64, hardNegatives: 5 },
+    selectBy,
+    seed,
+    onEpoch: (record) => {
+      curve.push(evaluate(model).ndcg);
+      devCurve.push(evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg);
+      selectionScores.push(record.selectionScore);
+      log(`  ${variant.name} seed ${seed} epoch ${record.epoch + 1}: dev NDCG@10 ${devCurve.at(-1)?.toFixed(4)}, held-out NDCG@10 ${curve.at(-1)?.toFixed(4)}${record.selectionScore !== null ? `, ${selectBy?.name} ${record.selectionScore.toFixed(4)}` : `, validation loss ${record.validationLoss?.toFixed(4)}`}`);
+    },
+  });
+  await trainer.train(split.train, sample.items, split.test);
+  trainer.dispose();
+  const heldOut = evaluate(model);
+  model.dispose();
+  return { variant, seed, heldOut: pick(heldOut), curve, selectionScores, devCurve, explorationShare: policy.explorationShare, seconds: (performance.now() - started) / 1000 };
+}
+
+function pick(metrics: RankingMetrics): RankingMetrics {
+  return { mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall };
+}
+
+export interface ExperimentResult {
+  readonly settings: ExperimentSettings;
+  readonly seeds: number[];
+  readonly runs: VariantRun[];
+}
+
+export async function runExperiment(options: { seeds: number[]; variants?: readonly Variant[]; settings?: Partial<ExperimentSettings>; log?: (line: string) => void }): Promise<ExperimentResult> {
+  const settings = { ...EXPERIMENT_DEFAULTS, ...options.settings };
+  const sample = await loadEmojiSample();
+  const runs: VariantRun[] = [];
+  for (const seed of options.seeds) {
+    const setup = await setupSeed(seed, sample);
+    for (const variant of options.variants ?? VARIANTS) {
+      const run = await runVariant(setup, variant, seed, settings, options.log);
+      runs.push(run);
+      options.log?.(`${variant.name}, seed ${seed}: held-out NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${run.seconds.toFixed(0)} s)`);
+    }
+  }
+  return { settings, seeds: options.seeds, runs };
+}

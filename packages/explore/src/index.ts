@@ -1,0 +1,1 @@
+export { type ExplorationPolicy, explorationSlots, noExploration, type RankedCandidate, type ShownCandidate } from './policies';
