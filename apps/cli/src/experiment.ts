@@ -51,20 +51,22 @@ export interface VariantRun {
   /** Held-out NDCG@10 after each epoch (reported only; the kept weights are chosen by `selection`). */
   readonly curve: number[];
   readonly selectionScores: Array<number | null>;
+  /** The selection criterion of the untrained model (it competes with every epoch). */
+  readonly initialSelectionScore: number | null;
   /** NDCG@10 on the labels of the held-out training queries after each epoch: the only quality figure used for design decisions. */
   readonly devCurve: number[];
   readonly explorationShare: number;
   readonly seconds: number;
 }
 
-interface SeedSetup {
+export interface SeedSetup {
   sample: EmojiSample;
   trainQueries: string[];
   testQueries: string[];
   pools: Map<string, Array<{ id: string; score: number }>>;
 }
 
-async function setupSeed(seed: number, sample: EmojiSample): Promise<SeedSetup> {
+export async function setupSeed(seed: number, sample: EmojiSample): Promise<SeedSetup> {
   const random = SeededRandom.fromSeed(seed);
   const queryIds = random.shuffle([...sample.queries.ids].sort());
   const testQueries = queryIds.slice(0, Math.floor(queryIds.length / 2));
@@ -150,7 +152,7 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   if (variant.training === 'none') {
     const heldOut = evaluate(model);
     model.dispose();
-    return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], devCurve: [], explorationShare: 0, seconds: (performance.now() - started) / 1000 };
+    return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], explorationShare: 0, seconds: (performance.now() - started) / 1000 };
   }
   const logged = variant.training === 'supervised' ? labelSessions(setup, setup.trainQueries) : logSessions(setup, policy, settings.sessions, seed);
   const clickSplit = splitByQueries(logged, { testFraction: 0.1, random: SeededRandom.fromSeed(seed + 1) });
@@ -168,7 +170,8 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
         : variant.selection === 'labels'
         ? { name: 'validation-query NDCG@10 (train-split labels)', evaluate: () => evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg }
         : undefined;
-  log(`  ${variant.name} seed ${seed} before training: dev NDCG@10 ${evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg.toFixed(4)}${selectBy ? `, ${selectBy.name} ${selectBy.evaluate().toFixed(4)}` : ''}`);
+  const initialSelectionScore = selectBy ? selectBy.evaluate() : null;
+  log(`  ${variant.name} seed ${seed} before training: dev NDCG@10 ${evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg.toFixed(4)}${selectBy ? `, ${selectBy.name} ${initialSelectionScore?.toFixed(4)}` : ''}`);
   const extractor = new FeaturesExtractor(model, { queries: sample.queries, seed, maxAbsDifference: 1 });
   const original = variant.training === 'original';
   const curve: number[] = [];
@@ -196,7 +199,7 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   trainer.dispose();
   const heldOut = evaluate(model);
   model.dispose();
-  return { variant, seed, heldOut: pick(heldOut), curve, selectionScores, devCurve, explorationShare: policy.explorationShare, seconds: (performance.now() - started) / 1000 };
+  return { variant, seed, heldOut: pick(heldOut), curve, selectionScores, initialSelectionScore, devCurve, explorationShare: policy.explorationShare, seconds: (performance.now() - started) / 1000 };
 }
 
 function pick(metrics: RankingMetrics): RankingMetrics {
@@ -222,4 +225,17 @@ export async function runExperiment(options: { seeds: number[]; variants?: reado
     }
   }
   return { settings, seeds: options.seeds, runs };
+}
+
+/** Which weights selection kept: the epoch (1-based) with the best criterion, or 0 for the untrained model. */
+export function keptEpoch(run: VariantRun): number {
+  let best = run.initialSelectionScore ?? Number.NEGATIVE_INFINITY;
+  let kept = 0;
+  run.selectionScores.forEach((score, epoch) => {
+    if (score !== null && score > best) {
+      best = score;
+      kept = epoch + 1;
+    }
+  });
+  return kept;
 }

@@ -1,4 +1,5 @@
 import type { DemoResult } from './demo';
+import { keptEpoch } from './experiment';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[character] as string);
 
@@ -46,26 +47,23 @@ const percent = (after: number, before: number) => (before === 0 ? '—' : `${af
 
 /** The demo's self-contained HTML report (no external resources). */
 export function renderDemoReport(result: DemoResult): string {
-  const rows = (['ndcg', 'mrr', 'recall'] as const)
+  const metricRows = (['ndcg', 'mrr', 'recall'] as const)
     .map((metric) => {
       const label = { ndcg: 'NDCG@10', mrr: 'MRR@10', recall: 'Recall@10' }[metric];
-      return `<tr><td>${label}</td><td>${result.before[metric].toFixed(4)}</td><td>${result.after[metric].toFixed(4)}</td><td>${percent(result.after[metric], result.before[metric])}</td></tr>`;
+      const cells = result.runs.map((run) => `<td>${run.heldOut[metric].toFixed(4)} (${percent(run.heldOut[metric], result.before[metric])})</td>`).join('');
+      return `<tr><td>${label}</td><td>${result.before[metric].toFixed(4)}</td>${cells}</tr>`;
     })
     .join('');
-  const epochRows = result.epochs
-    .map(
-      (epoch) =>
-        `<tr><td>${epoch.epoch + 1}</td><td>${epoch.trainLoss.toFixed(4)}</td><td>${epoch.validationLoss?.toFixed(4) ?? '—'}</td><td>${epoch.ndcg?.toFixed(4) ?? '—'}</td><td>${epoch.heldOut.ndcg.toFixed(4)}</td></tr>`,
-    )
+  const header = result.runs.map((run) => `<th>${escapeHtml(run.variant.name)}<br><small>${(run.explorationShare * 100).toFixed(0)}% of shown slots explore</small></th>`).join('');
+  const colors = ['#4e79a7', '#e15759'];
+  const quality = lineChart('held-out NDCG@10 (labels; reported only)', [
+    ...result.runs.map((run, index) => ({ name: run.variant.name, color: colors[index % colors.length] as string, values: [result.before.ndcg, ...run.curve] })),
+    { name: 'base embeddings', color: '#999', dashed: true, values: [result.before.ndcg, ...(result.runs[0]?.curve ?? []).map(() => result.before.ndcg)] },
+  ]);
+  const selection = lineChart('selection criterion (clicks only)', result.runs.map((run, index) => ({ name: run.variant.name, color: colors[index % colors.length] as string, values: [run.initialSelectionScore, ...run.selectionScores] })));
+  const epochRows = (result.runs[0]?.curve ?? [])
+    .map((_, epoch) => `<tr><td>${epoch + 1}</td>${result.runs.map((run) => `<td>${run.selectionScores[epoch]?.toFixed(4) ?? '—'}</td><td>${run.curve[epoch]?.toFixed(4) ?? '—'}</td>`).join('')}</tr>`)
     .join('');
-  const losses = lineChart('loss per epoch', [
-    { name: 'train loss', color: '#4e79a7', values: [null, ...result.epochs.map((epoch) => epoch.trainLoss)] },
-    { name: 'validation loss (clicks)', color: '#f28e2b', values: [null, ...result.epochs.map((epoch) => epoch.validationLoss)] },
-  ]);
-  const quality = lineChart('held-out NDCG@10 (human labels; reported, never used to choose)', [
-    { name: 'fine-tuned', color: '#59a14f', values: [result.before.ndcg, ...result.epochs.map((epoch) => epoch.heldOut.ndcg)] },
-    { name: 'base embeddings', color: '#999', dashed: true, values: [result.before.ndcg, ...result.epochs.map(() => result.before.ndcg)] },
-  ]);
   const settings = Object.entries(result.settings)
     .map(([key, value]) => `<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(typeof value === 'object' ? JSON.stringify(value) : String(value))}</td></tr>`)
     .join('');
@@ -74,14 +72,14 @@ export function renderDemoReport(result: DemoResult): string {
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.note{background:#fff8e1;border-left:4px solid #f2b01e;padding:0.6em 1em}.charts{display:flex;flex-wrap:wrap;gap:1em}</style>
 </head><body>
 <h1>ClickTune demo: emoji keyword search</h1>
-<p class="note">The clicks are <strong>simulated</strong> (a position-based click model) over <strong>real, human-curated relevance</strong> (CLDR emoji keywords from emojibase-data). Quality is measured on <strong>held-out queries</strong> that no click came from, against the human labels; those labels are used only for this report.</p>
-<p>${result.sample.items} emoji, ${result.sample.queries} keyword queries: ${result.sample.trainQueries} train / ${result.sample.testQueries} test. ${result.sessions.total} simulated sessions on the base model's top 10 (${result.sessions.clicks} clicks; ${result.sessions.trainSessions} for training, ${result.sessions.validationSessions} for click-based validation). Backend: ${escapeHtml(result.backend.name)} (${escapeHtml(result.backend.detail)}). Run time ${result.seconds.toFixed(1)} s.</p>
+<p class="note">The clicks are <strong>simulated</strong> (a position-based click model) over <strong>real, human-curated relevance</strong> (CLDR emoji keywords from emojibase-data). Quality is measured on <strong>held-out queries</strong> that no click came from, against the human labels; those labels are used only for this report. The weights kept are chosen by clicks alone.</p>
+<p>${result.sample.items} emoji, ${result.sample.queries} keyword queries: ${result.sample.trainQueries} train / ${result.sample.testQueries} test. ${result.settings.sessions} simulated sessions per run. Backend: ${escapeHtml(result.backend.name)} (${escapeHtml(result.backend.detail)}). Run time ${result.seconds.toFixed(1)} s.</p>
 <h2>Held-out queries, full-catalogue retrieval</h2>
-<table><tr><th>metric</th><th>base embeddings</th><th>fine-tuned</th><th>change</th></tr>${rows}</table>
-<div class="charts">${losses}${quality}</div>
+<table><tr><th>metric</th><th>base embeddings</th>${header}</tr>${metricRows}</table>
+<p>${result.runs.map((run) => `${escapeHtml(run.variant.name)}: kept ${keptEpoch(run) === 0 ? 'the untrained model (no epoch beat it on the clicks-only criterion, so nothing changed)' : `epoch ${keptEpoch(run)}`}.`).join(' ')} Selection criterion: click-model NDCG@10 of the shown items of held-out training queries (clicks only).</p>
+<div class="charts">${quality}${selection}</div>
 <h2>Per epoch</h2>
-<table><tr><th>epoch</th><th>train loss</th><th>validation loss (clicks)</th><th>validation NDCG@10 (clicks)</th><th>held-out NDCG@10 (labels, reported only)</th></tr>${epochRows}</table>
-<p>${result.stoppedEarly ? 'Training stopped early on the validation loss; the best weights by validation loss were kept.' : 'Training ran all epochs; the best weights by validation loss were kept.'}</p>
+<table><tr><th>epoch</th>${result.runs.map((run) => `<th>${escapeHtml(run.variant.name)}: selection (clicks)</th><th>held-out NDCG@10 (labels, reported only)</th>`).join('')}</tr>${epochRows}</table>
 <h2>Settings</h2><table>${settings}</table>
 </body></html>
 `;

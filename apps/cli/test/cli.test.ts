@@ -71,6 +71,31 @@ describe('clicktune (the real binary)', () => {
     expect(metrics.ndcg).toBeGreaterThan(0);
   });
 
+  it('demo runs the whole loop on the embedded sample and writes its report', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-demo-'));
+    const report = join(folder, 'report.html');
+    const result = clicktune(['demo', '--sessions', '3000', '--epochs', '2', '--report', report, '--json']);
+    expect(result.code).toBe(0);
+    const demo = JSON.parse(result.stdout);
+    expect(demo.runs.map((run: { variant: { logging: string } }) => run.variant.logging)).toEqual(['top-10', 'exploration']);
+    expect(demo.runs[1].explorationShare).toBe(0.2);
+    expect(demo.before.ndcg).toBeGreaterThan(0.15);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain('<strong>simulated</strong>');
+    expect(html).toContain('held-out NDCG@10');
+    expect(html).not.toMatch(/<script|(src|href)="https?:/);
+  });
+
+  it('experiment reports every variant for every seed', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-experiment-'));
+    const result = clicktune(['experiment', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--out', folder]);
+    expect(result.code).toBe(0);
+    for (const name of ['base embeddings', 'original method', 'ClickTune, top-10 logs', 'ClickTune, exploration logs', 'supervised ceiling']) expect(result.stdout).toContain(name);
+    const saved = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8'));
+    expect(saved.runs).toHaveLength(5);
+    expect(readFileSync(join(folder, 'experiment.svg'), 'utf8')).toContain('<svg');
+  });
+
   it('reads sessions from stdin', () => {
     const folder = fixture();
     const session = JSON.stringify({ query: 'q0', results: ['i0', 'i1', 'i2'], events: ['i1'], ranks: { i0: 3, i1: 2, i2: 1 } });

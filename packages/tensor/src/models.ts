@@ -148,7 +148,8 @@ export class LinearAdapter implements EmbeddingModel {
 
 /** The shape of a tfjs-layers model that ClickTune needs (kept structural so tensor does not depend on tfjs-layers). */
 export interface LayersModelLike {
-  apply(inputs: tf.Tensor, kwargs?: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  /** tfjs-layers' `apply`, which may also return symbolic tensors (never for concrete inputs). */
+  apply(inputs: tf.Tensor, kwargs?: Record<string, unknown>): unknown;
   readonly trainableWeights: ReadonlyArray<{ read(): tf.Tensor }>;
 }
 
@@ -167,7 +168,11 @@ export function layersModelAdapter(options: {
   const run = (model: LayersModelLike | undefined, vectors: tf.Tensor2D) => {
     if (!model) return vectors;
     const out = model.apply(vectors, { training: true });
-    return (Array.isArray(out) ? out[0] : out) as tf.Tensor2D;
+    const tensor = Array.isArray(out) ? out[0] : out;
+    if (!(tensor instanceof tf.Tensor) || tensor.rank !== 2) {
+      throw new InvalidOptionError('the layers model must map a [batch, inputDimension] tensor to a [batch, outputDimension] tensor');
+    }
+    return tensor as tf.Tensor2D;
   };
   const variablesOf = (model: LayersModelLike | undefined) => (model ? model.trainableWeights.map((weight) => weight.read() as tf.Variable) : []);
   return {

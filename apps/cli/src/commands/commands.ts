@@ -5,6 +5,7 @@ import { type ClickModelName, resolveClickModel, simulateSessions } from '@click
 import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
 import type { Command } from 'commander';
 import { runDemo } from '../demo';
+import { EXPERIMENT_DEFAULTS, keptEpoch } from '../experiment';
 import { EXIT_CODES, usageError } from '../exit-codes';
 import { DEFAULT_SETTINGS, type FineTuneSettings, fineTune } from '../fine-tune';
 import { type DataFlags, loadData, loadSessions, positiveInteger, positiveNumber, readIdList } from '../inputs';
@@ -225,44 +226,42 @@ export function registerCommands(program: Command): void {
       else out(`${queryIds.length} queries: MRR@${k} ${metrics.mrr.toFixed(4)}  NDCG@${k} ${metrics.ndcg.toFixed(4)}  Recall@${k} ${metrics.recall.toFixed(4)}`);
     });
 
-  withTrainingOptions(withRuntimeOptions(program.command('demo').description('the whole loop on the embedded emoji sample: simulate clicks, fine-tune, compare on held-out queries')))
-    .option('--sessions <n>', 'simulated sessions', '20000')
+  withRuntimeOptions(program.command('demo').description('the whole loop on the embedded emoji sample: simulate clicks with and without exploration, fine-tune, compare on held-out queries'))
+    .option('--sessions <n>', 'simulated sessions per run', String(EXPERIMENT_DEFAULTS.sessions))
+    .option('--epochs <n>', 'epochs per run', String(EXPERIMENT_DEFAULTS.epochs))
+    .option('--learning-rate <x>', 'learning rate', String(EXPERIMENT_DEFAULTS.learningRate))
+    .option('--weight-decay <x>', 'decay toward the identity adapter, per step', String(EXPERIMENT_DEFAULTS.weightDecay))
     .option('--report <file>', 'HTML report to write', 'clicktune-demo-report.html')
-    .action(async (flags: Flags & Record<string, string> & { report: string }) => {
-      const seed = seedOf(flags);
-      const settings = settingsOf(flags, seed);
-      const progress = trainingProgress(!flags.json);
-      const stop = interruptible();
-      try {
-        const result = await runDemo({
-          backend: flags.backend,
-          seed,
+    .action(async (flags: Flags & { sessions: string; epochs: string; learningRate: string; weightDecay: string; report: string }) => {
+      const decay = Number(flags.weightDecay);
+      if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
+      const result = await runDemo({
+        backend: flags.backend,
+        seed: seedOf(flags),
+        settings: {
           sessions: positiveInteger(flags.sessions, '--sessions'),
-          settings,
-          signal: stop.signal,
-          onBatch: progress.onBatch,
-          log: flags.json ? undefined : info,
-        });
-        progress.stop();
-        await writeFileAtomic(flags.report, renderDemoReport(result));
-        if (flags.json) return out(JSON.stringify({ ...result, report: flags.report }));
-        out('Clicks are SIMULATED (position-based model) over REAL human relevance (CLDR emoji keywords).');
-        out(`backend: ${result.backend.name} (${result.backend.detail})\n`);
-        out('epoch  train loss  val loss (clicks)  val NDCG@10 (clicks)  held-out NDCG@10 (labels, reported only)');
-        for (const epoch of result.epochs) {
-          out(`${String(epoch.epoch + 1).padStart(5)}  ${epoch.trainLoss.toFixed(4).padStart(10)}  ${(epoch.validationLoss?.toFixed(4) ?? '—').padStart(17)}  ${(epoch.ndcg?.toFixed(4) ?? '—').padStart(20)}  ${epoch.heldOut.ndcg.toFixed(4).padStart(12)}`);
-        }
-        out(`\nheld-out queries (${result.sample.testQueries}), full catalogue, human labels:`);
-        for (const metric of ['ndcg', 'mrr', 'recall'] as const) {
-          const before = result.before[metric];
-          const after = result.after[metric];
-          out(`  ${({ ndcg: 'NDCG@10  ', mrr: 'MRR@10   ', recall: 'Recall@10' })[metric]}  base ${before.toFixed(4)} → fine-tuned ${after.toFixed(4)}  (${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)}%)`);
-        }
-        out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
-      } finally {
-        progress.stop();
-        stop.release();
+          epochs: positiveInteger(flags.epochs, '--epochs'),
+          learningRate: positiveNumber(flags.learningRate, '--learning-rate'),
+          weightDecay: decay,
+        },
+        log: flags.json ? undefined : info,
+      });
+      await writeFileAtomic(flags.report, renderDemoReport(result));
+      if (flags.json) return out(JSON.stringify({ ...result, report: flags.report }));
+      out('Clicks are SIMULATED (position-based model) over REAL human relevance (CLDR emoji keywords).');
+      out(`backend: ${result.backend.name} (${result.backend.detail})\n`);
+      out(`epoch  ${result.runs.map((run) => `${run.variant.name}: selection (clicks) | held-out NDCG@10`).join('  ||  ')}`);
+      for (let epoch = 0; epoch < (result.runs[0]?.curve.length ?? 0); epoch += 1) {
+        out(`${String(epoch + 1).padStart(5)}  ${result.runs.map((run) => `${(run.selectionScores[epoch]?.toFixed(4) ?? '—').padStart(10)} | ${(run.curve[epoch]?.toFixed(4) ?? '—').padStart(6)}`).join('  ||  ')}`);
       }
+      out(`\nheld-out queries (${result.sample.testQueries}), full catalogue, human labels (reported only; the kept epoch is chosen by clicks):`);
+      const change = (after: number, before: number) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)}%`;
+      out(`  base embeddings: NDCG@10 ${result.before.ndcg.toFixed(4)}  MRR@10 ${result.before.mrr.toFixed(4)}  Recall@10 ${result.before.recall.toFixed(4)}`);
+      for (const run of result.runs) {
+        const kept = keptEpoch(run);
+        out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore; kept ${kept === 0 ? 'the untrained model' : `epoch ${kept}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
+      }
+      out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
     });
 
   program
