@@ -1,5 +1,5 @@
 import { describeBackends, selectBackend } from '@clicktune/backends';
-import { type ConfidenceCalculatorOption } from '@clicktune/confidence';
+import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
 import { SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
 import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
 import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
