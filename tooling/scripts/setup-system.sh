@@ -1,6 +1,21 @@
 #!/usr/bin/env bash
-# System packages the test suite needs (none yet beyond Node 20 and npm).
-# Backends that need Debian packages add them here, so that CI and a fresh
-# machine install them the same way.
-set -euo pipefail
+# System packages the test suite uses, installed the same way on CI and on a
+# fresh machine. Fail-soft: a backend whose packages are missing is reported
+# unavailable with its reason and its tests are skipped, never passed.
+set -uo pipefail
+# WebGPU in Node (Dawn) without a GPU: Mesa's EGL and OpenGL ES (llvmpipe).
+packages=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup-system: installing ${missing[*]}" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \
+      || echo "setup-system: warning: could not install ${missing[*]}; the webgpu backend will say why it is unavailable" >&2
+  else
+    echo "setup-system: warning: missing ${missing[*]} (needs root and apt-get); the webgpu backend will say why it is unavailable" >&2
+  fi
+fi
 exit 0

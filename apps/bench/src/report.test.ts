@@ -14,9 +14,10 @@ function run(measurements: Measurement[]): BenchmarkRun {
     startedAt: '2026-11-28T00:00:00.000Z',
     environment: { node: 'v20', platform: 'linux x64', cpus: 2 },
     backends: [
-      { name: 'reference', available: true, detail: '' },
-      { name: 'wasm', available: true, detail: '' },
-      { name: 'node', available: false, detail: 'libtensorflow missing' },
+      { name: 'reference', available: true, benchmarked: true, detail: '' },
+      { name: 'wasm', available: true, benchmarked: true, detail: '' },
+      { name: 'webgpu', available: true, benchmarked: false, detail: 'by name only' },
+      { name: 'node', available: false, benchmarked: false, detail: 'libtensorflow missing' },
     ],
     measurements,
   };

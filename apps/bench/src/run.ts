@@ -1,6 +1,7 @@
 import { type ActiveBackend, describeBackends, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
+import '@clicktune/backend-gpu';
 import { type MeasureOptions, type Measurement, measureInference, measurePlanning, measureTraining } from './measure';
 import { makeWorkload, STANDARD_SHAPE, type WorkloadShape } from './workload';
 
@@ -17,14 +18,15 @@ export interface BenchmarkRun {
   readonly schemaVersion: 1;
   readonly startedAt: string;
   readonly environment: { readonly node: string; readonly platform: string; readonly cpus: number };
-  readonly backends: ReadonlyArray<{ name: string; available: boolean; detail: string }>;
+  readonly backends: ReadonlyArray<{ name: string; available: boolean; benchmarked: boolean; detail: string }>;
   readonly measurements: Measurement[];
 }
 
 /** Runs W1–W3 (and plan building) on every available backend, then the scale points. */
 export async function runBenchmarks(options: BenchmarkOptions): Promise<BenchmarkRun> {
   const described = await describeBackends();
-  const wanted = described.filter((backend) => backend.available && (!options.backends || options.backends.includes(backend.name)));
+  // By default the backends `auto` may choose; a by-name-only backend runs when named in --backends.
+  const wanted = described.filter((backend) => backend.available && (options.backends ? options.backends.includes(backend.name) : backend.autoSelect));
   const measurements: Measurement[] = [];
   const log = options.onProgress ?? (() => undefined);
   const shape = options.shape ?? STANDARD_SHAPE;
@@ -52,7 +54,7 @@ export async function runBenchmarks(options: BenchmarkOptions): Promise<Benchmar
     schemaVersion: 1,
     startedAt: new Date().toISOString(),
     environment: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
-    backends: described.map(({ name, available, detail }) => ({ name, available, detail })),
+    backends: described.map(({ name, available, detail }) => ({ name, available, benchmarked: wanted.some((backend) => backend.name === name), detail })),
     measurements,
   };
 }

@@ -59,6 +59,14 @@ describe('BackendRegistry selection', () => {
     ]);
   });
 
+  it('a backend marked autoSelect: false is available by name only', async () => {
+    const registry = new BackendRegistry();
+    registry.register({ ...descriptor('software-gpu', 50), probe: async () => ({ available: true as const, detail: 'software rasterizer', autoSelect: false }) });
+    registry.register(descriptor('fine', 1));
+    expect((await registry.select(undefined, {})).name).toBe('fine');
+    expect((await registry.select('software-gpu', {})).name).toBe('software-gpu');
+  });
+
   it('an explicitly requested backend that cannot start fails loudly with its reason', async () => {
     const registry = new BackendRegistry();
     registry.register(descriptor('absent', 8, { available: false, reason: 'libtensorflow not installed' }));

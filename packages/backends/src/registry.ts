@@ -3,7 +3,11 @@ import { BackendUnavailableError, ClickTuneError, InvalidOptionError } from '@cl
 export type BackendFamily = 'reference' | 'cpu' | 'wasm' | 'node' | 'webgpu' | 'webgl' | 'node-gpu';
 export type Runtime = 'node' | 'browser';
 
-export type ProbeResult = { readonly available: true; readonly detail?: string } | { readonly available: false; readonly reason: string };
+/**
+ * `autoSelect: false` marks a backend that works but should only run when
+ * asked for by name (e.g. WebGPU on a software rasterizer, slower than wasm).
+ */
+export type ProbeResult = { readonly available: true; readonly detail?: string; readonly autoSelect?: boolean } | { readonly available: false; readonly reason: string };
 
 /** What an activated backend is: the tfjs backend now in use (none for the pure-TS reference) and what it runs on. */
 export interface ActiveBackend {
@@ -34,6 +38,8 @@ export interface BackendDescription {
   readonly family: BackendFamily;
   readonly priority: number;
   readonly available: boolean;
+  /** Whether `auto` may choose it (false: by name only). */
+  readonly autoSelect: boolean;
   /** Why it is unavailable, or what it runs on. */
   readonly detail: string;
 }
@@ -102,6 +108,7 @@ export class BackendRegistry {
           family: descriptor.family,
           priority: descriptor.priority,
           available: probe.available && failure === undefined,
+          autoSelect: descriptor.priority >= 0 && probe.available && probe.autoSelect !== false,
           detail: failure ?? (probe.available ? (probe.detail ?? '') : probe.reason),
         };
       }),
@@ -140,6 +147,10 @@ export class BackendRegistry {
       const probe = await this.probe(descriptor.name);
       if (!probe.available) {
         tried.push(`${descriptor.name}: ${probe.reason}`);
+        continue;
+      }
+      if (probe.autoSelect === false) {
+        tried.push(`${descriptor.name}: available but not chosen automatically (${probe.detail ?? 'only by name'})`);
         continue;
       }
       try {

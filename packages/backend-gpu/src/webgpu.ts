@@ -1,0 +1,99 @@
+import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
+
+interface DawnGpu {
+  requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;
+  readonly wgslLanguageFeatures?: unknown;
+}
+interface DawnAdapter {
+  readonly info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+  readonly features: Iterable<string>;
+}
+
+/** Which way to the GPU: native APIs first, then OpenGL ES in WebGPU's compatibility mode. */
+const ROUTES: ReadonlyArray<{ name: string; flags: string[]; adapterOptions: Record<string, unknown> }> = [
+  { name: 'native (Vulkan / D3D12 / Metal)', flags: [], adapterOptions: {} },
+  { name: 'OpenGL ES (compatibility mode)', flags: ['backend=opengles'], adapterOptions: { featureLevel: 'compatibility' } },
+];
+
+/** Software rasterizers: they work, but run slower than the wasm backend. */
+const SOFTWARE = /llvmpipe|swiftshader|softpipe|lavapipe/i;
+
+interface Chosen {
+  gpu: DawnGpu;
+  route: (typeof ROUTES)[number];
+  description: string;
+  software: boolean;
+}
+
+let chosen: Promise<Chosen | { reason: string }> | undefined;
+
+/** Finds an adapter once per process; returns it, or why there is none. */
+function chooseAdapter(): Promise<Chosen | { reason: string }> {
+  chosen ??= (async () => {
+    // Mesa's EGL needs a platform when there is no display.
+    process.env.EGL_PLATFORM ??= 'surfaceless';
+    let dawn: { create(flags: string[]): DawnGpu; globals: Record<string, unknown> };
+    try {
+      dawn = (await import('webgpu')) as unknown as typeof dawn;
+    } catch (error) {
+      return { reason: `the webgpu (Dawn) package does not load: ${(error as Error).message.split('\n')[0]}` };
+    }
+    Object.assign(globalThis, dawn.globals);
+    const failures: string[] = [];
+    for (const route of ROUTES) {
+      try {
+        const gpu = dawn.create(route.flags);
+        const adapter = await gpu.requestAdapter(route.adapterOptions);
+        if (!adapter) {
+          failures.push(`${route.name}: no adapter`);
+          continue;
+        }
+        const info = adapter.info ?? {};
+        const description = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') || 'unnamed adapter';
+        return { gpu, route, description, software: SOFTWARE.test(description) };
+      } catch (error) {
+        failures.push(`${route.name}: ${(error as Error).message.split('\n')[0]}`);
+      }
+    }
+    return { reason: `no WebGPU adapter (${failures.join('; ')}); on Linux without a GPU install Mesa's EGL/GLES (libegl-mesa0, libgles2)` };
+  })();
+  return chosen;
+}
+
+/**
+ * WebGPU in Node: Dawn's bindings (npm `webgpu`, prebuilt) under
+ * tfjs-backend-webgpu. The GPU globals and `navigator.gpu` are set before the
+ * tfjs backend module loads; adapter requests go through the chosen route
+ * (with its feature level), and the probe says which adapter was chosen.
+ */
+export function webgpuBackend(): BackendDescriptor {
+  return {
+    name: 'webgpu',
+    family: 'webgpu',
+    runtimes: ['node'],
+    priority: 50,
+    probe: async () => {
+      const result = await chooseAdapter();
+      if ('reason' in result) return { available: false, reason: result.reason };
+      const detail = `${result.description} via ${result.route.name}`;
+      // Only by name for now: ClickTune's trainer and evaluation read results synchronously,
+      // which WebGPU in Node cannot do; features and gradients work.
+      const limits = 'features and gradients only (training and evaluation need synchronous reads, which WebGPU in Node lacks)';
+      return { available: true, detail: `${detail}${result.software ? '; a software rasterizer' : ''}; ${limits}; by name only (--backend webgpu)`, autoSelect: false };
+    },
+    activate: async () => {
+      const result = await chooseAdapter();
+      if ('reason' in result) throw new Error(result.reason);
+      const gpu = {
+        requestAdapter: (options: Record<string, unknown> = {}) => result.gpu.requestAdapter({ ...options, ...result.route.adapterOptions }),
+        getPreferredCanvasFormat: () => 'rgba8unorm',
+        wgslLanguageFeatures: result.gpu.wgslLanguageFeatures,
+      };
+      const current = (globalThis as { navigator?: object }).navigator ?? {};
+      Object.defineProperty(globalThis, 'navigator', { value: { ...current, gpu }, configurable: true, writable: true });
+      await import('@tensorflow/tfjs-backend-webgpu');
+      const detail = await activateTfjsBackend('webgpu', () => `tfjs-backend-webgpu 4.22 on ${result.description} via ${result.route.name}`);
+      return { name: 'webgpu', family: 'webgpu', tfjsBackend: 'webgpu', detail };
+    },
+  };
+}
