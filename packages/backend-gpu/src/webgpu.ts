@@ -72,6 +72,9 @@ export function webgpuBackend(): BackendDescriptor {
     family: 'webgpu',
     runtimes: ['node'],
     priority: 50,
+    // By name only until training and evaluation read asynchronously; `auto` does not even probe it
+    // (Dawn prints native warnings while it looks for adapters).
+    autoSelect: false,
     probe: async () => {
       const result = await chooseAdapter();
       if ('reason' in result) return { available: false, reason: result.reason };

@@ -65,6 +65,10 @@ describe('BackendRegistry selection', () => {
     registry.register(descriptor('fine', 1));
     expect((await registry.select(undefined, {})).name).toBe('fine');
     expect((await registry.select('software-gpu', {})).name).toBe('software-gpu');
+    let probed = false;
+    registry.register({ ...descriptor('noisy', 60), autoSelect: false, probe: async () => ((probed = true), { available: true as const }) });
+    expect((await registry.select(undefined, {})).name).toBe('fine');
+    expect(probed).toBe(false);
   });
 
   it('an explicitly requested backend that cannot start fails loudly with its reason', async () => {

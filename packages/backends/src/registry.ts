@@ -29,6 +29,8 @@ export interface BackendDescriptor {
   readonly family: BackendFamily;
   readonly runtimes: readonly Runtime[];
   readonly priority: number;
+  /** false: never chosen by `auto`, and not even probed by it (only by name or by `describe`). */
+  readonly autoSelect?: boolean;
   probe(): Promise<ProbeResult>;
   activate(): Promise<ActiveBackend>;
 }
@@ -108,7 +110,7 @@ export class BackendRegistry {
           family: descriptor.family,
           priority: descriptor.priority,
           available: probe.available && failure === undefined,
-          autoSelect: descriptor.priority >= 0 && probe.available && probe.autoSelect !== false,
+          autoSelect: descriptor.priority >= 0 && descriptor.autoSelect !== false && probe.available && probe.autoSelect !== false,
           detail: failure ?? (probe.available ? (probe.detail ?? '') : probe.reason),
         };
       }),
@@ -143,7 +145,7 @@ export class BackendRegistry {
     if (requested !== undefined && requested !== '' && requested !== 'auto') return this.activate(requested);
     const tried: string[] = [];
     for (const descriptor of this.sorted()) {
-      if (descriptor.priority < 0) continue;
+      if (descriptor.priority < 0 || descriptor.autoSelect === false) continue;
       const probe = await this.probe(descriptor.name);
       if (!probe.available) {
         tried.push(`${descriptor.name}: ${probe.reason}`);
