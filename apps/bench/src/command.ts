@@ -55,7 +55,7 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
     const problems = checkQuickRun(run);
     for (const problem of problems) process.stderr.write(`bench check failed: ${problem}\n`);
     if (problems.length > 0) return 1;
-    else process.stdout.write('bench check: every available backend produced numbers and W3 losses agree with the reference\n');
+    else process.stdout.write('bench check: every benchmarked backend produced numbers and W3 losses agree with the reference\n');
   }
   return 0;
 }
