@@ -35,7 +35,7 @@ export interface MeasureOptions {
   warmupIterations: number;
 }
 
-async function medianMs(name: string, run: () => void, options: MeasureOptions): Promise<{ median: number; samples: number }> {
+async function medianMs(name: string, run: () => void | Promise<void>, options: MeasureOptions): Promise<{ median: number; samples: number }> {
   const bench = new Bench({ iterations: options.iterations, warmupIterations: options.warmupIterations, time: 0, warmupTime: 0 });
   bench.add(name, run);
   await bench.run();
@@ -106,11 +106,11 @@ export async function measureTraining(workload: Workload, which: 'W1' | 'W2', ba
   const model = new LinearAdapter({ inputDimension: workload.shape.dimension, towers, queries: workload.queries });
   const extractor = new FeaturesExtractor(model, { ...extractorOptions, queries: workload.queries });
   const trainer = new Trainer(extractor, { optimizer: 'sgd', learningRate: 0.01, batchSize: workload.shape.batchSize, loss: { kind: 'probMargin', margin: 0.1 } });
-  const pass = () => {
-    for (const batch of workload.batches) trainer.step(batch, workload.items);
+  const pass = async () => {
+    for (const batch of workload.batches) await trainer.step(batch, workload.items);
   };
-  const profile = await tf.profile(() => {
-    trainer.step(workload.batches[0] ?? [], workload.items);
+  const profile = await tf.profile(async () => {
+    await trainer.step(workload.batches[0] ?? [], workload.items);
   });
   const tensorsBefore = tf.memory().numTensors;
   const timing = await medianMs(`${backend.name} ${which}`, pass, options);
@@ -135,18 +135,18 @@ export async function measureInference(workload: Workload, backend: ActiveBacken
   const extractor = new FeaturesExtractor(model, { ...extractorOptions, queries: workload.queries });
   const loss = probMarginRankingLoss({ margin: 0.1 });
   let lossSum = 0;
-  const pass = () => {
+  const pass = async () => {
     extractor.reseed();
     lossSum = 0;
     for (const batch of workload.batches) {
       const { features } = extractor.forward(batch, workload.items);
       const value = loss.compute(features);
-      lossSum += value.dataSync()[0] as number;
+      lossSum += (await value.data())[0] as number;
       value.dispose();
       disposeTensorFeatures(features);
     }
   };
-  pass();
+  await pass();
   const tensorsBefore = tf.memory().numTensors;
   const timing = await medianMs(`${backend.name} W3`, pass, options);
   const tensorGrowth = tf.memory().numTensors - tensorsBefore;

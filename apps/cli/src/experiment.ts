@@ -72,7 +72,7 @@ export async function setupSeed(seed: number, sample: EmojiSample): Promise<Seed
   const testQueries = queryIds.slice(0, Math.floor(queryIds.length / 2));
   const trainQueries = queryIds.slice(testQueries.length);
   const base = new LinearAdapter({ inputDimension: sample.items.dimension, queries: sample.queries });
-  const lists = retrieveTopK(base, trainQueries.map((id) => ({ kind: 'id', id }) as const), sample.items, { k: 50 });
+  const lists = await retrieveTopK(base, trainQueries.map((id) => ({ kind: 'id', id }) as const), sample.items, { k: 50 });
   base.dispose();
   return { sample, trainQueries, testQueries, pools: new Map(trainQueries.map((id, index) => [id, lists[index] ?? []])) };
 }
@@ -117,7 +117,7 @@ export function clickModelRelevance(sessions: readonly FineTuningInput[], option
  * judged by click-model relevance, NDCG@10. Items never shown are left out —
  * the logs know nothing of them — and a drift guard watches the rest.
  */
-export function shownSetNdcg(model: LinearAdapter, sessions: readonly FineTuningInput[], relevance: ReadonlyMap<string, ReadonlyMap<string, number>>, items: EmojiSample['items']): number {
+export async function shownSetNdcg(model: LinearAdapter, sessions: readonly FineTuningInput[], relevance: ReadonlyMap<string, ReadonlyMap<string, number>>, items: EmojiSample['items']): Promise<number> {
   const shown = new Map<string, Set<string>>();
   for (const session of sessions) {
     if (session.query.kind !== 'id') continue;
@@ -128,7 +128,7 @@ export function shownSetNdcg(model: LinearAdapter, sessions: readonly FineTuning
   const queries = [...shown.keys()].filter((query) => (relevance.get(query)?.size ?? 0) > 0);
   if (queries.length === 0) return 0;
   const probes = queries.map((query) => FineTuningInput.create({ query, results: [...(shown.get(query) ?? [])] }));
-  const scores = scoreSessions(model, probes, items);
+  const scores = await scoreSessions(model, probes, items);
   const metrics = probes.map((probe, index) => rankingMetrics(scores[index] as Float32Array, probe.results.map((id) => relevance.get(queries[index] as string)?.get(id) ?? 0), 10));
   return meanMetrics(metrics).ndcg;
 }
@@ -150,7 +150,7 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   const policy = variant.logging === 'exploration' ? explorationSlots({ k: 10, ...settings.exploration }) : noExploration({ k: 10 });
   const model = new LinearAdapter({ inputDimension: sample.items.dimension, queries: sample.queries });
   if (variant.training === 'none') {
-    const heldOut = evaluate(model);
+    const heldOut = await evaluate(model);
     model.dispose();
     return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], explorationShare: 0, seconds: (performance.now() - started) / 1000 };
   }
@@ -164,14 +164,14 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   const examination = estimatePropensitiesEm(clickObservations(clickSplit.train, 10), { positions: 10 }).propensities;
   const selectBy =
     variant.selection === 'ips'
-      ? { name: 'IPS click DCG@10', evaluate: () => estimateClickDcg(model, clickSplit.test, sample.items, { k: 10, examination }).estimate }
+      ? { name: 'IPS click DCG@10', evaluate: async () => (await estimateClickDcg(model, clickSplit.test, sample.items, { k: 10, examination })).estimate }
       : variant.selection === 'clickModel' && validationRelevance
         ? { name: 'click-model NDCG@10 of shown items (validation queries)', evaluate: () => shownSetNdcg(model, clickSplit.test, validationRelevance, sample.items) }
         : variant.selection === 'labels'
-        ? { name: 'validation-query NDCG@10 (train-split labels)', evaluate: () => evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg }
+        ? { name: 'validation-query NDCG@10 (train-split labels)', evaluate: async () => (await evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 })).ndcg }
         : undefined;
-  const initialSelectionScore = selectBy ? selectBy.evaluate() : null;
-  log(`  ${variant.name} seed ${seed} before training: dev NDCG@10 ${evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg.toFixed(4)}${selectBy ? `, ${selectBy.name} ${initialSelectionScore?.toFixed(4)}` : ''}`);
+  const initialSelectionScore = selectBy ? await selectBy.evaluate() : null;
+  log(`  ${variant.name} seed ${seed} before training: dev NDCG@10 ${(await evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 })).ndcg.toFixed(4)}${selectBy ? `, ${selectBy.name} ${initialSelectionScore?.toFixed(4)}` : ''}`);
   const extractor = new FeaturesExtractor(model, { queries: sample.queries, seed, maxAbsDifference: 1 });
   const original = variant.training === 'original';
   const curve: number[] = [];
@@ -188,16 +188,16 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
     listwise: original ? undefined : { weight: settings.listwiseWeight, catalogueNegatives: 64, hardNegatives: 5 },
     selectBy,
     seed,
-    onEpoch: (record) => {
-      curve.push(evaluate(model).ndcg);
-      devCurve.push(evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 }).ndcg);
+    onEpoch: async (record) => {
+      curve.push((await evaluate(model)).ndcg);
+      devCurve.push((await evaluateRetrieval(model, validationQueries, sample.relevance, sample.items, { k: 10 })).ndcg);
       selectionScores.push(record.selectionScore);
       log(`  ${variant.name} seed ${seed} epoch ${record.epoch + 1}: dev NDCG@10 ${devCurve.at(-1)?.toFixed(4)}, held-out NDCG@10 ${curve.at(-1)?.toFixed(4)}${record.selectionScore !== null ? `, ${selectBy?.name} ${record.selectionScore.toFixed(4)}` : `, validation loss ${record.validationLoss?.toFixed(4)}`}`);
     },
   });
   await trainer.train(split.train, sample.items, split.test);
   trainer.dispose();
-  const heldOut = evaluate(model);
+  const heldOut = await evaluate(model);
   model.dispose();
   return { variant, seed, heldOut: pick(heldOut), curve, selectionScores, initialSelectionScore, devCurve, explorationShare: policy.explorationShare, seconds: (performance.now() - started) / 1000 };
 }

@@ -72,17 +72,14 @@ export function webgpuBackend(): BackendDescriptor {
     family: 'webgpu',
     runtimes: ['node'],
     priority: 50,
-    // By name only until training and evaluation read asynchronously; `auto` does not even probe it
-    // (Dawn prints native warnings while it looks for adapters).
+    // By name only: `auto` does not even probe it (Dawn prints native warnings while it looks for
+    // adapters), and without a GPU its adapter is a software rasterizer slower than wasm.
     autoSelect: false,
     probe: async () => {
       const result = await chooseAdapter();
       if ('reason' in result) return { available: false, reason: result.reason };
       const detail = `${result.description} via ${result.route.name}`;
-      // Only by name for now: ClickTune's trainer and evaluation read results synchronously,
-      // which WebGPU in Node cannot do; features and gradients work.
-      const limits = 'features and gradients only (training and evaluation need synchronous reads, which WebGPU in Node lacks)';
-      return { available: true, detail: `${detail}${result.software ? '; a software rasterizer' : ''}; ${limits}; by name only (--backend webgpu)`, autoSelect: false };
+      return { available: true, detail: `${detail}${result.software ? ' (a software rasterizer, slower than wasm)' : ''}; by name: --backend webgpu`, autoSelect: false };
     },
     activate: async () => {
       const result = await chooseAdapter();

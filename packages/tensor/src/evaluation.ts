@@ -6,7 +6,7 @@ import { gatherRows } from './ops';
 import { rankMatrix, rankRows } from './rankers';
 
 /** The model's rank of every result of every session (no gradients), aligned with `results`. */
-export function scoreSessions(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, ranker: RankerKind = 'cosine'): Float32Array[] {
+export async function scoreSessions(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, ranker: RankerKind = 'cosine'): Promise<Float32Array[]> {
   if (sessions.length === 0) return [];
   const queryIndex = new Map<string, number>();
   const queries: QueryReference[] = [];
@@ -32,8 +32,9 @@ export function scoreSessions(model: EmbeddingModel, sessions: readonly FineTuni
     const itemVectors = model.embedItems(rows, items);
     return rankRows(ranker, gatherRows(queryVectors, Int32Array.from(partQuery)), itemVectors);
   });
-  // Read outside tidy: tidy walks a returned typed array element by element.
-  const flat = ranks.dataSync() as Float32Array;
+  // Read outside tidy (tidy walks a returned typed array element by element), asynchronously
+  // (WebGPU in Node has no synchronous read).
+  const flat = (await ranks.data()) as Float32Array;
   ranks.dispose();
   const out: Float32Array[] = [];
   let offset = 0;
@@ -57,15 +58,15 @@ export interface SessionEvaluation extends RankingMetrics {
  * clicks (MRR@k, NDCG@k, Recall@k over relevant sessions), and measures
  * DistanceShift against `previousScores` (e.g. the model before training).
  */
-export function evaluateSessions(
+export async function evaluateSessions(
   model: EmbeddingModel,
   sessions: readonly FineTuningInput[],
   items: ItemsSet,
   options: { k?: number; ranker?: RankerKind; isSimilarity?: boolean; previousScores?: readonly Float32Array[] } = {},
-): SessionEvaluation {
+): Promise<SessionEvaluation> {
   const k = options.k ?? 10;
   const isSimilarity = options.isSimilarity ?? options.ranker !== 'euclidean';
-  const scores = scoreSessions(model, sessions, items, options.ranker);
+  const scores = await scoreSessions(model, sessions, items, options.ranker);
   const metrics: RankingMetrics[] = [];
   const clicked: number[] = [];
   const irrelevant: number[] = [];
@@ -98,13 +99,13 @@ export function evaluateSessions(
  * is scored for every query, the top k are judged (MRR@k, NDCG@k, Recall@k),
  * with all judged items as the ideal. Queries are processed in chunks.
  */
-export function evaluateRetrieval(
+export async function evaluateRetrieval(
   model: EmbeddingModel,
   queryIds: readonly string[],
   relevance: Relevance,
   items: ItemsSet,
   options: { k?: number; ranker?: RankerKind; chunkSize?: number } = {},
-): RankingMetrics & { perQuery: RankingMetrics[] } {
+): Promise<RankingMetrics & { perQuery: RankingMetrics[] }> {
   const k = Math.min(options.k ?? 10, items.size);
   const ranker = options.ranker ?? 'cosine';
   const chunkSize = options.chunkSize ?? 256;
@@ -118,8 +119,8 @@ export function evaluateRetrieval(
         const scores = rankMatrix(ranker, model.embedQueries(chunk.map((id) => ({ kind: 'id', id }) as const)), itemVectors);
         return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
       });
-      const values = top.values.dataSync();
-      const indices = top.indices.dataSync();
+      const values = await top.values.data();
+      const indices = await top.indices.data();
       tf.dispose([top.values, top.indices]);
       chunk.forEach((queryId, row) => {
         const judged = relevance.get(queryId) ?? new Map<string, number>();
@@ -135,12 +136,12 @@ export function evaluateRetrieval(
 }
 
 /** The model's top k items for each query id, best first (full catalogue, chunked). */
-export function retrieveTopK(
+export async function retrieveTopK(
   model: EmbeddingModel,
   queries: readonly QueryReference[],
   items: ItemsSet,
   options: { k?: number; ranker?: RankerKind; chunkSize?: number } = {},
-): Array<Array<{ id: string; score: number }>> {
+): Promise<Array<Array<{ id: string; score: number }>>> {
   const k = Math.min(options.k ?? 10, items.size);
   const ranker = options.ranker ?? 'cosine';
   const chunkSize = options.chunkSize ?? 256;
@@ -154,8 +155,8 @@ export function retrieveTopK(
         const scores = rankMatrix(ranker, model.embedQueries(chunk), itemVectors);
         return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
       });
-      const values = top.values.dataSync();
-      const indices = top.indices.dataSync();
+      const values = await top.values.data();
+      const indices = await top.indices.data();
       tf.dispose([top.values, top.indices]);
       chunk.forEach((_, row) => {
         lists.push(

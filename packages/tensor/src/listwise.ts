@@ -52,13 +52,13 @@ export function validateListwise(options: ListwiseOptions): Required<ListwiseOpt
 }
 
 /** Builds the rows and candidate columns of a batch (hard negatives need the current model: a no-grad top-k). */
-export function buildListwiseBatch(
+export async function buildListwiseBatch(
   sessions: readonly FineTuningInput[],
   items: ItemsSet,
   options: Required<ListwiseOptions>,
   random: SeededRandom,
-  hardNegativesOf: (queries: FineTuningInput['query'][], exclude: Set<string>[]) => string[][],
-): ListwiseBatch | null {
+  hardNegativesOf: (queries: FineTuningInput['query'][], exclude: Set<string>[]) => string[][] | Promise<string[][]>,
+): Promise<ListwiseBatch | null> {
   const relevant = sessions.filter((session) => session.events.length > 0);
   if (relevant.length === 0) return null;
   const columnOf = new Map<number, number>();
@@ -74,7 +74,7 @@ export function buildListwiseBatch(
   };
   for (const session of relevant) for (const id of session.results) addColumn(items.rowOf(id));
   for (let index = 0; index < options.catalogueNegatives; index += 1) addColumn(random.nextInt(items.size));
-  const hard = options.hardNegatives > 0 ? hardNegativesOf(relevant.map((session) => session.query), relevant.map((session) => new Set(session.events))) : [];
+  const hard = options.hardNegatives > 0 ? await hardNegativesOf(relevant.map((session) => session.query), relevant.map((session) => new Set(session.events))) : [];
   hard.forEach((ids) => {
     for (const id of ids.slice(0, options.hardNegatives)) addColumn(items.rowOf(id));
   });

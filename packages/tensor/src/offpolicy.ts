@@ -31,7 +31,7 @@ export interface OffPolicyEstimate {
  * labels. Without exploration, relevant items never shown count for nothing,
  * so the estimate favours the logged ranking.
  */
-export function estimateClickDcg(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, options: OffPolicyOptions = {}): OffPolicyEstimate {
+export async function estimateClickDcg(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, options: OffPolicyOptions = {}): Promise<OffPolicyEstimate> {
   const k = options.k ?? 10;
   const clip = options.clip ?? 100;
   const examination = options.examination;
@@ -48,7 +48,7 @@ export function estimateClickDcg(model: EmbeddingModel, sessions: readonly FineT
   if (queries.length === 0) return { estimate: 0, sessions: sessions.length, clicks: 0 };
   const allRows = Int32Array.from({ length: items.size }, (_, row) => row);
   const scoresTensor = tf.tidy(() => rankMatrix('cosine', model.embedQueries(queries), model.embedItems(allRows, items)));
-  const scores = scoresTensor.dataSync() as Float32Array;
+  const scores = (await scoresTensor.data()) as Float32Array;
   scoresTensor.dispose();
   let total = 0;
   let clicks = 0;

@@ -21,10 +21,10 @@ const items = ItemsSet.fromRecords([
 const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [1, 0] }], { what: 'query' });
 
 describe('listwise term', () => {
-  it('is the weighted InfoNCE over shown items, by hand', () => {
+  it('is the weighted InfoNCE over shown items, by hand', async () => {
     const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a'], propensities: { a: 0.5, b: 1, c: 1 } });
     const options = validateListwise({ weight: 1, temperature: 1, catalogueNegatives: 0, hardNegatives: 0 });
-    const batch = buildListwiseBatch([session], items, options, SeededRandom.fromSeed(1), () => []);
+    const batch = await buildListwiseBatch([session], items, options, SeededRandom.fromSeed(1), () => []);
     expect(batch).not.toBeNull();
     expect(Array.from(batch?.rowWeight ?? [])).toEqual([2]);
     const model = new LinearAdapter({ inputDimension: 2, queries });
@@ -34,29 +34,29 @@ describe('listwise term', () => {
     model.dispose();
   });
 
-  it('excludes the session\'s other clicks from a row\'s negatives and clips propensity weights', () => {
+  it('excludes the session\'s other clicks from a row\'s negatives and clips propensity weights', async () => {
     const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a', 'b'], propensities: { a: 0.01, b: 1, c: 1 } });
-    const batch = buildListwiseBatch([session], items, validateListwise({ weight: 1, catalogueNegatives: 0, hardNegatives: 0, propensityClip: 10 }), SeededRandom.fromSeed(1), () => []);
+    const batch = await buildListwiseBatch([session], items, validateListwise({ weight: 1, catalogueNegatives: 0, hardNegatives: 0, propensityClip: 10 }), SeededRandom.fromSeed(1), () => []);
     expect(Array.from(batch?.rowWeight ?? [])).toEqual([10, 1]);
     // Row 0 (positive a) excludes b; row 1 (positive b) excludes a.
     expect(Array.from(batch?.exclusion ?? [])).toEqual([0, Number.NEGATIVE_INFINITY, 0, Number.NEGATIVE_INFINITY, 0, 0]);
-    expect(buildListwiseBatch([FineTuningInput.create({ query: 'q', results: ['a'] })], items, validateListwise({ weight: 1 }), SeededRandom.fromSeed(1), () => [])).toBeNull();
+    expect(await buildListwiseBatch([FineTuningInput.create({ query: 'q', results: ['a'] })], items, validateListwise({ weight: 1 }), SeededRandom.fromSeed(1), () => [])).toBeNull();
   });
 });
 
 describe('off-policy click estimate', () => {
-  it('weights each click by 1/(θ·π) and the DCG gain of the model\'s full-catalogue rank, by hand', () => {
+  it('weights each click by 1/(θ·π) and the DCG gain of the model\'s full-catalogue rank, by hand', async () => {
     const model = new LinearAdapter({ inputDimension: 2, queries });
     // Clicks on a (model rank 1) at logged position 1 and on b (model rank 2) explored at position 2 with π = 0.25.
     const sessions = [
       FineTuningInput.create({ query: 'q', results: ['a', 'b'], events: ['a'] }),
       FineTuningInput.create({ query: 'q', results: ['c', 'b'], events: ['b'], propensities: { c: 1, b: 0.25 } }),
     ];
-    const estimate = estimateClickDcg(model, sessions, items, { k: 10, examination: [1, 0.5] });
+    const estimate = await estimateClickDcg(model, sessions, items, { k: 10, examination: [1, 0.5] });
     // (1/(1·1)·1/log2(2) + 1/(0.5·0.25)·1/log2(3)) / 2 sessions = (1 + 8/1.58496) / 2 = 3.02370.
     expect(estimate.estimate).toBeCloseTo((1 + 8 / Math.log2(3)) / 2, 5);
     expect(estimate.clicks).toBe(2);
-    expect(estimateClickDcg(model, sessions, items, { k: 1, examination: [1, 0.5] }).estimate).toBeCloseTo(0.5, 6);
+    expect((await estimateClickDcg(model, sessions, items, { k: 1, examination: [1, 0.5] })).estimate).toBeCloseTo(0.5, 6);
     model.dispose();
   });
 

@@ -51,7 +51,7 @@ describe('Trainer', () => {
     const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 0.1 });
     const before = Array.from(await (model.queryWeights as tf.Variable).data());
     // |cos(q, a) − cos(q, b)| = 1 is outside (0.5, 0.6): the only pair is filtered away.
-    const result = trainer.step([FineTuningInput.create({ query: { embedding: [1, 0] }, results: ['a', 'b'], events: ['a'], ranks: { a: 1, b: 0 } })], items);
+    const result = await trainer.step([FineTuningInput.create({ query: { embedding: [1, 0] }, results: ['a', 'b'], events: ['a'], ranks: { a: 1, b: 0 } })], items);
     expect(result).toEqual({ loss: 0, keptPairs: 0, skipped: true });
     expect(Array.from(await (model.queryWeights as tf.Variable).data())).toEqual(before);
     trainer.dispose();
@@ -66,7 +66,7 @@ describe('Trainer', () => {
     const losses = result.history.map((record) => record.validationLoss as number);
     if (result.stoppedEarly) {
       expect(result.history.length).toBeLessThan(30);
-      expect(trainer.validationLoss(validation, task.items)).toBeCloseTo(Math.min(...losses), 5);
+      expect(await trainer.validationLoss(validation, task.items)).toBeCloseTo(Math.min(...losses), 5);
     } else {
       expect(result.history).toHaveLength(30);
     }

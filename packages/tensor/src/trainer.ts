@@ -56,9 +56,9 @@ export interface TrainerOptions {
    * validation: early stopping and the weights kept at the end follow it, and
    * the untrained model can win. Default: the validation loss.
    */
-  selectBy?: { name: string; evaluate: () => number };
+  selectBy?: { name: string; evaluate: () => number | Promise<number> };
   onBatch?: (progress: BatchProgress) => void;
-  onEpoch?: (record: EpochRecord) => void;
+  onEpoch?: (record: EpochRecord) => void | Promise<void>;
 }
 
 export interface BatchProgress {
@@ -165,15 +165,18 @@ export class Trainer {
   }
 
   /** Mean loss over sessions (no gradients), in batches; null when nothing yields a pair. */
-  validationLoss(sessions: readonly FineTuningInput[], items: ItemsSet): number | null {
+  async validationLoss(sessions: readonly FineTuningInput[], items: ItemsSet): Promise<number | null> {
     let weighted = 0;
     let pairs = 0;
     for (let start = 0; start < sessions.length; start += this.options.batchSize) {
       const plan = this.extractor.plan(sessions.slice(start, start + this.options.batchSize), items);
       if (plan.report.pairs === 0) continue;
       const features = this.extractor.execute(plan, items);
-      const [loss, kept] = tf.tidy(() => [this.loss.compute(features).dataSync()[0] as number, tf.sum(features.mask).dataSync()[0] as number]);
+      const [lossTensor, keptTensor] = tf.tidy(() => [this.loss.compute(features), tf.sum(features.mask)]);
       disposeTensorFeatures(features);
+      const loss = ((await lossTensor.data())[0] as number) ?? 0;
+      const kept = ((await keptTensor.data())[0] as number) ?? 0;
+      tf.dispose([lossTensor, keptTensor]);
       weighted += loss * kept;
       pairs += kept;
     }
@@ -181,10 +184,10 @@ export class Trainer {
   }
 
   /** One optimisation step on a batch; returns the loss and kept pairs (skipped when nothing is kept). */
-  step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): { loss: number; keptPairs: number; skipped: boolean } {
+  async step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
     const plan = this.extractor.plan(batch, items);
     const usePairs = plan.report.pairs > 0 && this.pairwiseWeight > 0;
-    const listwise = this.listwise && this.listwise.weight > 0 ? buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items)) : null;
+    const listwise = this.listwise && this.listwise.weight > 0 ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items)) : null;
     if (!usePairs && !listwise) return { loss: 0, keptPairs: 0, skipped: true };
     const variables = this.optimizers.flatMap((entry) => entry.variables);
     let kept: tf.Tensor | undefined;
@@ -199,8 +202,9 @@ export class Trainer {
       if (listwise && this.listwise) total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature)));
       return total;
     }, variables);
-    const keptPairs = (kept ? (kept.dataSync()[0] as number) : 0) + (listwise ? listwise.rowQuery.length : 0);
-    const loss = value.dataSync()[0] as number;
+    // Asynchronous reads: WebGPU in Node has no synchronous one.
+    const keptPairs = (kept ? ((await kept.data())[0] as number) : 0) + (listwise ? listwise.rowQuery.length : 0);
+    const loss = (await value.data())[0] as number;
     tf.dispose([...(kept ? [kept] : []), value]);
     if (keptPairs === 0) {
       tf.dispose(Object.values(grads));
@@ -225,9 +229,9 @@ export class Trainer {
   }
 
   /** The current model's top items per query, minus each query's clicks (no gradients). */
-  private hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet): string[][] {
+  private async hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet): Promise<string[][]> {
     const depth = (this.listwise?.hardNegatives ?? 0) + Math.max(0, ...exclude.map((set) => set.size));
-    return retrieveTopK(this.extractor.model, queries, items, { k: depth }).map((list, index) => list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)));
+    return (await retrieveTopK(this.extractor.model, queries, items, { k: depth })).map((list, index) => list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)));
   }
 
   private setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
@@ -258,7 +262,7 @@ export class Trainer {
     };
     if (this.options.resumeFrom) state = await this.restore(this.options.resumeFrom);
     const shuffler = SeededRandom.fromState(state.random);
-    const previousScores = validation.length > 0 ? scoreSessions(this.extractor.model, validation, items, this.extractor.options.ranker.kind) : undefined;
+    const previousScores = validation.length > 0 ? await scoreSessions(this.extractor.model, validation, items, this.extractor.options.ranker.kind) : undefined;
     let best: tf.Tensor[] | null = null;
     let stoppedEarly = false;
     let interrupted = false;
@@ -268,9 +272,9 @@ export class Trainer {
       if (best) tf.dispose(best);
       best = this.optimizers.flatMap((entry) => entry.variables.map((variable) => tf.keep(tf.clone(variable))));
     };
-    const validate = (): { loss: number | null; score: number | null } => {
-      const loss = validation.length > 0 ? this.validationLoss(validation, items) : null;
-      const score = selectBy ? selectBy.evaluate() : null;
+    const validate = async (): Promise<{ loss: number | null; score: number | null }> => {
+      const loss = validation.length > 0 ? await this.validationLoss(validation, items) : null;
+      const score = selectBy ? await selectBy.evaluate() : null;
       const criterion = score !== null ? -score : loss;
       if (criterion !== null) {
         const minDelta = this.options.earlyStopping?.minDelta ?? 0;
@@ -286,7 +290,7 @@ export class Trainer {
     };
     if (selectBy && !this.options.resumeFrom) {
       // The untrained model is a candidate too: when nothing beats it, nothing changes.
-      state.bestValidationLoss = -selectBy.evaluate();
+      state.bestValidationLoss = -(await selectBy.evaluate());
       keepBest();
     }
 
@@ -300,7 +304,7 @@ export class Trainer {
       for (let batch = 0; batch < batchesPerEpoch; batch += 1) {
         const batchSessions = order.slice(batch * this.options.batchSize, (batch + 1) * this.options.batchSize).map((index) => sessions[index] as FineTuningInput);
         const factor = learningRateAt(1, schedule, state.step, totalSteps);
-        const result = this.step(batchSessions, items, factor);
+        const result = await this.step(batchSessions, items, factor);
         state.step += 1;
         if (result.skipped) skippedSteps += 1;
         else {
@@ -309,7 +313,7 @@ export class Trainer {
         }
         this.options.onBatch?.({ epoch: state.epoch, batch, batches: batchesPerEpoch, step: state.step, loss: result.loss, keptPairs: result.keptPairs, skipped: result.skipped, learningRate: this.options.learningRate * factor });
         if (this.options.validateEvery && state.step % this.options.validateEvery === 0) {
-          lastValidation = validate();
+          lastValidation = await validate();
           if (this.options.earlyStopping && state.sinceImprovement >= this.options.earlyStopping.patience) {
             stoppedEarly = true;
             break;
@@ -321,10 +325,10 @@ export class Trainer {
         }
       }
       if (!this.options.validateEvery && !interrupted) {
-        lastValidation = validate();
+        lastValidation = await validate();
         if (this.options.earlyStopping && state.sinceImprovement >= this.options.earlyStopping.patience) stoppedEarly = true;
       }
-      const evaluation = validation.length > 0 ? evaluateSessions(this.extractor.model, validation, items, { ranker: this.extractor.options.ranker.kind, previousScores }) : null;
+      const evaluation = validation.length > 0 ? await evaluateSessions(this.extractor.model, validation, items, { ranker: this.extractor.options.ranker.kind, previousScores }) : null;
       const record: EpochRecord = {
         epoch: state.epoch,
         trainLoss: lossSteps === 0 ? 0 : lossSum / lossSteps,
@@ -339,7 +343,7 @@ export class Trainer {
         skippedSteps,
       };
       state.history.push(record);
-      this.options.onEpoch?.(record);
+      await this.options.onEpoch?.(record);
       state.random = shuffler.state();
       state.extractorRandom = this.extractor.randomState();
       if (this.options.checkpointPath) await this.checkpoint(this.options.checkpointPath, { ...state, epoch: state.epoch + (interrupted ? 0 : 1) });

@@ -94,10 +94,7 @@ const backends = await describeBackends();
  * Per-backend exclusions, as tfjs's own suites keep them: each names its
  * reason, which appears in the skipped test's title.
  */
-const SYNCHRONOUS_READS = 'needs synchronous reads (the trainer reads its loss with dataSync); WebGPU in Node has none (no OffscreenCanvas)';
-const EXCLUDED: Record<string, Record<string, string>> = {
-  webgpu: { 'tensor count': SYNCHRONOUS_READS, 'fine-tuning': SYNCHRONOUS_READS },
-};
+const EXCLUDED: Record<string, Record<string, string>> = {};
 function excluded(backend: string, key: string): string | undefined {
   return EXCLUDED[backend]?.[key];
 }
@@ -234,9 +231,9 @@ for (const backend of backends) {
       const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 });
       const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, weightDecay: 0.01 });
       const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
-      for (let step = 0; step < 10; step += 1) trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+      for (let step = 0; step < 10; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
       const afterTen = tf.memory().numTensors;
-      for (let step = 10; step < 1000; step += 1) trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+      for (let step = 10; step < 1000; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
       expect(tf.memory().numTensors).toBe(afterTen);
       trainer.dispose();
       model.dispose();
@@ -249,11 +246,11 @@ for (const backend of backends) {
       const model = new LinearAdapter({ inputDimension: task.dimension, queries: task.queries });
       const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, seed: 1 });
       const trainer = new Trainer(extractor, { epochs: 8, batchSize: 32, optimizer: 'adam', learningRate: 0.01, seed: 1 });
-      const validationBefore = trainer.validationLoss(split.test, task.items) as number;
-      const ndcgBefore = evaluateSessions(model, split.test, task.items).ndcg;
+      const validationBefore = (await trainer.validationLoss(split.test, task.items)) as number;
+      const ndcgBefore = (await evaluateSessions(model, split.test, task.items)).ndcg;
       const result = await trainer.train(split.train, task.items, split.test);
-      const validationAfter = trainer.validationLoss(split.test, task.items) as number;
-      const ndcgAfter = evaluateSessions(model, split.test, task.items).ndcg;
+      const validationAfter = (await trainer.validationLoss(split.test, task.items)) as number;
+      const ndcgAfter = (await evaluateSessions(model, split.test, task.items)).ndcg;
       console.info(`simulated task: validation loss ${validationBefore.toFixed(4)} → ${validationAfter.toFixed(4)}, NDCG@10 ${ndcgBefore.toFixed(4)} → ${ndcgAfter.toFixed(4)}`);
       expect(result.history).toHaveLength(8);
       expect(validationAfter).toBeLessThan(validationBefore - 0.005);

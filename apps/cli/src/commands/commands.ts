@@ -105,7 +105,7 @@ export function registerCommands(program: Command): void {
       await selectBackend(flags.backend);
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
       const base = new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
-      const lists = retrieveTopK(base, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: positiveInteger(flags.topK, '--top-k') });
+      const lists = await retrieveTopK(base, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: positiveInteger(flags.topK, '--top-k') });
       base.dispose();
       const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
       const sessions = simulateSessions({
@@ -219,7 +219,7 @@ export function registerCommands(program: Command): void {
       const k = positiveInteger(flags.k, '--k');
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
       const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
-      const metrics = evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
+      const metrics = await evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
       model.dispose();
       const summary = { queries: queryIds.length, k, mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall };
       if (flags.json) out(JSON.stringify(summary));
