@@ -73,7 +73,7 @@ function measurement(
 const extractorOptions = { maxAbsDifference: 2, negativeDownsamplingFactor: 1 } as const;
 
 /** The adapter matmuls of one pass, alone: forward x·W and the weight gradient xᵀ·g (explicit transpose, as the step does) for each adapted tower. */
-function matmulPass(workload: Workload, towers: 'both' | 'query'): { run: () => void; dispose: () => void } {
+function matmulPass(workload: Workload, towers: 'both' | 'query'): { run: () => Promise<void>; dispose: () => void } {
   const dimension = workload.shape.dimension;
   const weights = tf.keep(tf.randomNormal([dimension, dimension]));
   const perBatch = workload.batches.map((batch) => {
@@ -85,7 +85,7 @@ function matmulPass(workload: Workload, towers: 'both' | 'query'): { run: () => 
       queryGradient: tf.keep(tf.randomNormal([batch.length, dimension])),
     };
   });
-  const run = () => {
+  const run = async () => {
     for (const batch of perBatch) {
       const outputs = tf.tidy(() => {
         // The step's own form: x·W forward, transpose(x)·g for the weight gradient.
@@ -93,7 +93,7 @@ function matmulPass(workload: Workload, towers: 'both' | 'query'): { run: () => 
         if (towers === 'both') results.push(tf.matMul(batch.items, weights), tf.matMul(tf.transpose(batch.items), batch.itemGradient));
         return tf.addN(results.map((result) => tf.sum(result)));
       });
-      outputs.dataSync();
+      await outputs.data();
       outputs.dispose();
     }
   };
