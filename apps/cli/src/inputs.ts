@@ -1,4 +1,4 @@
-import { type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
+import { EmptyInputError, type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
 import { loadEmojiSample } from '@clicktune/datasets';
 import { usageError } from './exit-codes';
 
@@ -38,10 +38,13 @@ export async function loadData(flags: DataFlags, need: { queries?: boolean; rele
 
 /** Sessions from a JSONL file or stdin (`-`); warnings (dropped events) go to stderr. */
 export async function loadSessions(file: string, options: { dropMissingEvents?: boolean } = {}): Promise<FineTuningInput[]> {
-  return readSessionsArray(file, {
+  const sessions = await readSessionsArray(file, {
     missingEvents: options.dropMissingEvents ? 'drop' : 'error',
     onWarning: (warning: SessionWarning) => process.stderr.write(`clicktune: warning: ${warning.location.file}:${warning.location.line}: ${warning.message}\n`),
   });
+  // An empty file is a mistake, not a request to train on nothing.
+  if (sessions.length === 0) throw new EmptyInputError('no sessions in the file', { location: { file: file === '-' ? 'stdin' : file } });
+  return sessions;
 }
 
 /** One id per line (e.g. the queries of a split). */

@@ -120,6 +120,7 @@ describe('clicktune (the real binary)', () => {
       ['NaN rank on line 2', () => ['extract', ...data, '--sessions', write('nan.jsonl', `${good}\n{"query":"q0","results":["i0"],"ranks":{"i0":"NaN"}}\n`), '--out', out], 3, /nan\.jsonl:2: ranks\.i0: must be a finite number/],
       ['wrong dimension', () => ['extract', '--items', write('items-bad.jsonl', '{"id":"a","embedding":[1,2,3]}\n{"id":"b","embedding":[1,2]}\n'), '--queries', join(folder, 'queries.jsonl'), '--sessions', write('s.jsonl', `${good}\n`), '--out', out], 3, /items-bad\.jsonl:2: embedding: has length 2, earlier items have 3/],
       ['duplicate item id', () => ['extract', '--items', write('dup.jsonl', '{"id":"a","embedding":[1]}\n{"id":"a","embedding":[2]}\n'), '--sessions', write('s2.jsonl', `${good}\n`), '--out', out], 3, /dup\.jsonl:2: id: duplicate item id "a"/],
+      ['empty sessions file', () => ['train', ...data, '--sessions', write('empty.jsonl', '\n\n'), '--out', out], 3, /empty\.jsonl: no sessions in the file/],
       ['unknown backend', () => ['extract', ...data, '--sessions', write('s3.jsonl', `${good}\n`), '--out', out, '--backend', 'tpu'], 5, /unknown backend "tpu"/],
       ['bad flag value', () => ['train', ...data, '--sessions', write('s4.jsonl', `${good}\n`), '--out', out, '--epochs', '0'], 2, /--epochs must be a whole number > 0/],
       ['unknown option', () => ['evaluate', '--frobnicate'], 2, /unknown option '--frobnicate'/],
