@@ -108,30 +108,21 @@ export async function evaluateRetrieval(
 ): Promise<RankingMetrics & { perQuery: RankingMetrics[] }> {
   const k = Math.min(options.k ?? 10, items.size);
   const ranker = options.ranker ?? 'cosine';
-  const chunkSize = options.chunkSize ?? 256;
-  const perQuery: RankingMetrics[] = [];
-  const allRows = Int32Array.from({ length: items.size }, (_, row) => row);
-  const itemVectors = tf.tidy(() => model.embedItems(allRows, items));
-  try {
-    for (let start = 0; start < queryIds.length; start += chunkSize) {
-      const chunk = queryIds.slice(start, start + chunkSize);
-      const top = tf.tidy(() => {
-        const scores = rankMatrix(ranker, model.embedQueries(chunk.map((id) => ({ kind: 'id', id }) as const)), itemVectors);
-        return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
-      });
-      const values = await top.values.data();
-      const indices = await top.indices.data();
-      tf.dispose([top.values, top.indices]);
-      chunk.forEach((queryId, row) => {
-        const judged = relevance.get(queryId) ?? new Map<string, number>();
-        const topScores = values.slice(row * k, (row + 1) * k);
-        const grades = Array.from(indices.slice(row * k, (row + 1) * k), (itemRow) => judged.get(items.ids[itemRow] as string) ?? 0);
-        perQuery.push(rankingMetrics(topScores, grades, k, { idealGrades: [...judged.values()] }));
-      });
-    }
-  } finally {
-    itemVectors.dispose();
-  }
+  const lists = await retrieveTopK(
+    model,
+    queryIds.map((id) => ({ kind: 'id', id }) as const),
+    items,
+    { k, ranker, chunkSize: options.chunkSize },
+  );
+  const perQuery = lists.map((list, row) => {
+    const judged = relevance.get(queryIds[row] as string) ?? new Map<string, number>();
+    return rankingMetrics(
+      list.map((entry) => entry.score),
+      list.map((entry) => judged.get(entry.id) ?? 0),
+      k,
+      { idealGrades: [...judged.values()], isSimilarity: ranker !== 'euclidean' },
+    );
+  });
   return { ...meanMetrics(perQuery), perQuery };
 }
 

@@ -159,7 +159,8 @@ export class Trainer {
           variables: towers[tower],
           learningRate,
           weightDecay,
-          initial: towers[tower].map((variable) => tf.keep(tf.clone(variable))),
+          // Copies of the starting weights, only when decay pulls toward them.
+          initial: weightDecay > 0 ? towers[tower].map((variable) => tf.keep(tf.clone(variable))) : [],
         };
       });
   }
