@@ -1,9 +1,21 @@
 import { defineConfig } from 'vitest/config';
+import { findChromium } from './tooling/vitest.shared.ts';
 
-// One run over every package, so the suite ends with one summary.
+// One run over every package, so the suite ends with one summary. The browser
+// projects run the shared suite again in headless Chromium when it is installed
+// (tooling/scripts/setup-system.sh installs it); without it they are reported
+// as skipped, with the reason, by one placeholder test.
+const chromium = findChromium();
+
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      ...(chromium
+        ? ['packages/*/vitest.browser.config.ts']
+        : [{ test: { name: 'chromium (unavailable)', include: ['tooling/chromium-unavailable.test.ts'] } }]),
+    ],
     reporters: ['default', './tooling/summary-reporter.ts'],
   },
 });

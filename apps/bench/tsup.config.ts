@@ -1,5 +1,25 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tooling/tsup.shared.ts';
 
-// An app: ESM only (tinybench is ESM-only), with its command-line entry.
-export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/cli.ts'], format: ['esm'], platform: 'node' }));
+export default defineConfig([
+  // An app: ESM only (tinybench is ESM-only), with its command-line entry.
+  packageBuild({ entry: ['src/index.ts', 'src/cli.ts'], format: ['esm'], platform: 'node' }),
+  // The same workloads as one browser bundle, with every package's browser entry (see src/page.ts).
+  {
+    entry: { page: 'src/page.ts' },
+    outDir: 'dist/browser',
+    format: ['esm'],
+    platform: 'browser',
+    target: 'chrome120',
+    noExternal: [/.*/],
+    esbuildOptions(options) {
+      options.conditions = ['browser', 'module', 'import', 'default'];
+      // core reads files through dynamic imports of Node modules that a page never reaches.
+      options.external = ['node:*', 'fs', 'fs/promises', 'path', 'readline'];
+    },
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    splitting: false,
+  },
+]);

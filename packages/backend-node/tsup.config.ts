@@ -1,5 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tooling/tsup.shared.ts';
 
-// `shims` gives the CJS build an import.meta.url for createRequire.
-export default defineConfig(packageBuild({ shims: true, platform: 'node' }));
+// Two entries: Node (index) and browsers (browser), chosen by the `browser` export condition.
+export default defineConfig(packageBuild({ entry: ['src/index.ts', 'src/browser.ts'] }));

@@ -4,7 +4,8 @@
 # unavailable with its reason and its tests are skipped, never passed.
 set -uo pipefail
 # WebGPU in Node (Dawn) without a GPU: Mesa's EGL and OpenGL ES (llvmpipe).
-packages=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
+# The shared suite in a browser: Debian's headless-capable Chromium (driven by playwright-core).
+packages=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -13,9 +14,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup-system: installing ${missing[*]}" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1 \
-      || echo "setup-system: warning: could not install ${missing[*]}; the webgpu backend will say why it is unavailable" >&2
+      || echo "setup-system: warning: could not install ${missing[*]}; the webgpu backend and the Chromium suite will say why they are unavailable" >&2
   else
-    echo "setup-system: warning: missing ${missing[*]} (needs root and apt-get); the webgpu backend will say why it is unavailable" >&2
+    echo "setup-system: warning: missing ${missing[*]} (needs root and apt-get); the webgpu backend and the Chromium suite will say why they are unavailable" >&2
   fi
 fi
 exit 0

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickTuneError, writeFileAtomic } from '@clicktune/core';
 import { checkQuickRun, markdownTable, svgChart, textTable } from './report';
+import { mergeRuns, runInChromium } from './chromium';
 import { type BenchmarkRun, runBenchmarks } from './run';
 import { STANDARD_SHAPE, type WorkloadShape } from './workload';
 
@@ -17,6 +18,10 @@ const LARGE_POINT: WorkloadShape = { ...STANDARD_SHAPE, sessions: 100_000 };
 
 export interface BenchCommandOptions {
   quick?: boolean;
+  /** false (`--no-browser`): skip the Chromium rows. */
+  browser?: boolean;
+  /** Backends to run in Chromium (default: webgpu, webgl, wasm). */
+  browserBackends?: string;
   backends?: string;
   iterations: string;
   scale?: boolean;
@@ -37,14 +42,20 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
       throw new ClickTuneError('io-error', `cannot read the baseline: ${(error as Error).message}`, { location: { file: options.baseline } });
     }
   }
-  const run = await runBenchmarks({
+  const progress = (message: string) => process.stderr.write(`… ${message}\n`);
+  const common = {
     iterations: options.quick ? 2 : iterations,
     warmupIterations: 1,
-    backends: options.backends?.split(',').map((name) => name.trim()),
     shape: options.quick ? QUICK_SHAPE : STANDARD_SHAPE,
     scale: options.quick || !options.scale ? [] : [...SCALE_POINTS, ...(options.large ? [LARGE_POINT] : [])],
-    onProgress: (message) => process.stderr.write(`… ${message}\n`),
-  });
+  };
+  let run = await runBenchmarks({ ...common, backends: splitNames(options.backends), onProgress: progress });
+  if (options.browser !== false) {
+    // The scale curve is a Node measurement; the page runs the standard shape.
+    const browser = await runInChromium({ ...common, scale: [], backends: splitNames(options.browserBackends) }, progress);
+    if ('run' in browser) run = mergeRuns(run, browser.run);
+    else process.stderr.write(`chromium rows skipped: ${browser.skipped}\n`);
+  }
   process.stdout.write(`${textTable(run, baseline)}\n`);
   mkdirSync(options.out, { recursive: true });
   await writeFileAtomic(join(options.out, 'results.json'), `${JSON.stringify(run, null, 2)}\n`);
@@ -58,4 +69,8 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
     else process.stdout.write('bench check: every benchmarked backend produced numbers and W3 losses agree with the reference\n');
   }
   return 0;
+}
+
+function splitNames(names: string | undefined): string[] | undefined {
+  return names?.split(',').map((name) => name.trim());
 }

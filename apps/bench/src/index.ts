@@ -3,3 +3,4 @@ export { type MeasureOptions, type Measurement, measureInference, measurePlannin
 export { checkQuickRun, markdownTable, svgChart, tableHeader, tableRows, textTable } from './report';
 export { type BenchmarkOptions, type BenchmarkRun, runBenchmarks } from './run';
 export { makeWorkload, STANDARD_SHAPE, type Workload, type WorkloadShape } from './workload';
+export { BROWSER_BACKENDS, describeInChromium, mergeRuns, runInChromium } from './chromium';

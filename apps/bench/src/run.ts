@@ -1,7 +1,8 @@
-import { type ActiveBackend, describeBackends, selectBackend } from '@clicktune/backends';
+import { type ActiveBackend, currentRuntime, describeBackends, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
+import '@clicktune/backend-webgl';
 import { type MeasureOptions, type Measurement, measureInference, measurePlanning, measureTraining } from './measure';
 import { makeWorkload, STANDARD_SHAPE, type WorkloadShape } from './workload';
 
@@ -14,10 +15,18 @@ export interface BenchmarkOptions extends MeasureOptions {
   onProgress?: (message: string) => void;
 }
 
+export interface BenchmarkEnvironment {
+  readonly node: string;
+  readonly platform: string;
+  readonly cpus: number;
+  /** The browser the `(chromium)` rows ran in, when they did. */
+  readonly browser?: string;
+}
+
 export interface BenchmarkRun {
   readonly schemaVersion: 1;
   readonly startedAt: string;
-  readonly environment: { readonly node: string; readonly platform: string; readonly cpus: number };
+  readonly environment: BenchmarkEnvironment;
   readonly backends: ReadonlyArray<{ name: string; available: boolean; benchmarked: boolean; detail: string }>;
   readonly measurements: Measurement[];
 }
@@ -49,12 +58,21 @@ export async function runBenchmarks(options: BenchmarkOptions): Promise<Benchmar
       measurements.push(await measureTraining(scaled, 'W1', backend, options));
     }
   }
-  const os = await import('node:os');
   return {
     schemaVersion: 1,
     startedAt: new Date().toISOString(),
-    environment: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+    environment: await runtimeEnvironment(),
     backends: described.map(({ name, available, detail }) => ({ name, available, benchmarked: wanted.some((backend) => backend.name === name), detail })),
     measurements,
   };
+}
+
+async function runtimeEnvironment(): Promise<BenchmarkEnvironment> {
+  if (currentRuntime() === 'browser') {
+    const navigator = (globalThis as unknown as { navigator: { userAgent: string; hardwareConcurrency: number } }).navigator;
+    const browser = /(HeadlessChrome|Chrome|Chromium|Firefox|Safari)\/[\d.]+/.exec(navigator.userAgent)?.[0] ?? navigator.userAgent;
+    return { node: '', platform: navigator.userAgent, cpus: navigator.hardwareConcurrency, browser };
+  }
+  const os = await import('node:os');
+  return { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length };
 }

@@ -2,6 +2,7 @@ import { type ActiveBackend, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
+import '@clicktune/backend-webgl';
 import { loadEmojiSample } from '@clicktune/datasets';
 import type { RankingMetrics } from '@clicktune/reference';
 import { EXPERIMENT_DEFAULTS, type ExperimentSettings, runVariant, setupSeed, VARIANTS, type VariantRun } from './experiment';

@@ -39,6 +39,18 @@ describe('clicktune (the real binary)', () => {
     for (const name of ['reference', 'cpu', 'wasm']) expect(backends.find((backend) => backend.name === name)?.available).toBe(true);
   });
 
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) => existsSync(path));
+  it.skipIf(!chromium)(`backends --chromium probes webgpu, webgl and wasm inside a headless Chromium page${chromium ? '' : ' — skipped: no Chromium installed'}`, () => {
+    const result = clicktune(['backends', '--chromium', '--json']);
+    expect(result.code).toBe(0);
+    const backends = JSON.parse(result.stdout) as Array<{ name: string; available: boolean; detail: string }>;
+    const inPage = (name: string) => backends.find((backend) => backend.name === `${name} (chromium)`);
+    for (const name of ['webgpu', 'webgl', 'wasm', 'cpu', 'reference']) expect(inPage(name)?.available).toBe(true);
+    expect(inPage('node')).toMatchObject({ available: false, detail: 'runs in node, not in browser' });
+    // In Node, webgl says why it cannot run there.
+    expect(backends.find((backend) => backend.name === 'webgl')).toMatchObject({ available: false, detail: 'runs in browser, not in node' });
+  });
+
   it('simulate → extract → train → evaluate on files', () => {
     const folder = fixture();
     const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];

@@ -1,11 +1,11 @@
 import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
+import { type AdapterLike, describeAdapter, softwareNote } from './adapter';
 
 interface DawnGpu {
   requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;
   readonly wgslLanguageFeatures?: unknown;
 }
-interface DawnAdapter {
-  readonly info?: { vendor?: string; architecture?: string; description?: string; device?: string };
+interface DawnAdapter extends AdapterLike {
   readonly features: Iterable<string>;
 }
 
@@ -14,9 +14,6 @@ const ROUTES: ReadonlyArray<{ name: string; flags: string[]; adapterOptions: Rec
   { name: 'native (Vulkan / D3D12 / Metal)', flags: [], adapterOptions: {} },
   { name: 'OpenGL ES (compatibility mode)', flags: ['backend=opengles'], adapterOptions: { featureLevel: 'compatibility' } },
 ];
-
-/** Software rasterizers: they work, but run slower than the wasm backend. */
-const SOFTWARE = /llvmpipe|swiftshader|softpipe|lavapipe/i;
 
 interface Chosen {
   gpu: DawnGpu;
@@ -48,9 +45,7 @@ function chooseAdapter(): Promise<Chosen | { reason: string }> {
           failures.push(`${route.name}: no adapter`);
           continue;
         }
-        const info = adapter.info ?? {};
-        const description = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') || 'unnamed adapter';
-        return { gpu, route, description, software: SOFTWARE.test(description) };
+        return { gpu, route, ...describeAdapter(adapter) };
       } catch (error) {
         failures.push(`${route.name}: ${(error as Error).message.split('\n')[0]}`);
       }
@@ -79,7 +74,7 @@ export function webgpuBackend(): BackendDescriptor {
       const result = await chooseAdapter();
       if ('reason' in result) return { available: false, reason: result.reason };
       const detail = `${result.description} via ${result.route.name}`;
-      return { available: true, detail: `${detail}${result.software ? ' (a software rasterizer, slower than wasm)' : ''}; by name: --backend webgpu`, autoSelect: false };
+      return { available: true, detail: `${detail}${softwareNote(result.software)}; by name: --backend webgpu`, autoSelect: false };
     },
     activate: async () => {
       const result = await chooseAdapter();

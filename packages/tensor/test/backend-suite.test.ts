@@ -2,6 +2,7 @@ import { describeBackends, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
+import '@clicktune/backend-webgl';
 import { type FineTuningFeatures, FineTuningInput, ItemsSet, splitByQueries, SeededRandom } from '@clicktune/core';
 import { FeaturesExtractor as ReferenceExtractor, baseEmbeddingModel, type FeaturesExtractorOptions, linearAdapterModel, probMarginRankingLoss as referenceLoss, cosineProbMarginRankingLoss as referenceCosineLoss } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';

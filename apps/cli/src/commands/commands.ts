@@ -1,4 +1,4 @@
-import { describeBackends, selectBackend } from '@clicktune/backends';
+import { type BackendDescription, describeBackends, selectBackend } from '@clicktune/backends';
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
 import { SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
 import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
@@ -85,12 +85,25 @@ function interruptible(): { signal: AbortSignal; release: () => void } {
 }
 
 export function registerCommands(program: Command): void {
-  withRuntimeOptions(program.command('backends').description('list every backend: available or not, and why')).action(async (flags: Flags) => {
-    const backends = await describeBackends();
-    if (flags.json) return out(JSON.stringify(backends, null, 2));
-    const width = Math.max(...backends.map((backend) => backend.name.length));
-    for (const backend of backends) out(`${backend.name.padEnd(width)}  ${backend.available ? 'available  ' : 'unavailable'}  ${backend.detail}`);
-  });
+  withRuntimeOptions(program.command('backends').description('list every backend: available or not, and why'))
+    .option('--chromium', 'also list the backends as a page in headless Chromium sees them (webgpu, webgl, wasm, …)')
+    .action(async (flags: Flags & { chromium?: boolean }) => {
+      let backends: BackendDescription[] = await describeBackends();
+      let note: string | undefined;
+      if (flags.chromium) {
+        const { describeInChromium } = await import('@clicktune/bench');
+        const inPage = await describeInChromium();
+        if ('skipped' in inPage) note = `chromium: skipped — ${inPage.skipped}`;
+        else {
+          backends = [...backends, ...inPage.backends];
+          note = `chromium: ${inPage.browser}`;
+        }
+      }
+      if (flags.json) return out(JSON.stringify(backends, null, 2));
+      const width = Math.max(...backends.map((backend) => backend.name.length));
+      for (const backend of backends) out(`${backend.name.padEnd(width)}  ${backend.available ? 'available  ' : 'unavailable'}  ${backend.detail}`);
+      if (note) out(note);
+    });
 
   withRuntimeOptions(withDataOptions(program.command('simulate').description('simulate search sessions: the base embeddings’ top k per query, clicks from a click model on the judgements')))
     .requiredOption('--out <file>', 'sessions JSONL to write (atomically; - for stdout)')
@@ -269,10 +282,11 @@ export function registerCommands(program: Command): void {
     .description('benchmark every backend (see `clicktune-bench --help` for all options)')
     .option('--quick', 'the CI-sized run with agreement checks')
     .option('--backends <names>', 'comma-separated backends')
+    .option('--no-browser', 'skip the rows measured in headless Chromium')
     .option('--out <dir>', 'where to write results', 'bench-results')
-    .action(async (flags: { quick?: boolean; backends?: string; out: string }) => {
+    .action(async (flags: { quick?: boolean; backends?: string; browser: boolean; out: string }) => {
       const { runBenchCommand } = await import('@clicktune/bench');
-      process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, out: flags.out, iterations: '5' });
+      process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, browser: flags.browser, out: flags.out, iterations: '5' });
     });
 }
 
