@@ -40,7 +40,11 @@ export const EXPERIMENT_DEFAULTS: ExperimentSettings = {
   learningRate: 1e-3,
   weightDecay: 10,
   listwiseWeight: 1,
-  exploration: { slots: 2, depth: 50 },
+  // Two slots at the 3rd and 5th shown positions (examined with θ ≈ 0.48 and 0.28 under the
+  // simulator's PBM) drawing from ranks 9–20. At the last two positions (θ 0.08, 0.06) explored items
+  // were almost never examined and the harness kept the untrained model on every seed; chosen over
+  // depth 15/30/50 and positions 2,4 by dev labels (held-out training queries), never test labels.
+  exploration: { slots: 2, depth: 20, positions: [2, 4] },
 };
 
 export interface VariantRun {
