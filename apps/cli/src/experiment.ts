@@ -31,6 +31,10 @@ export interface ExperimentSettings {
   weightDecay: number;
   listwiseWeight: number;
   exploration: { slots: number; depth: number; positions?: number[] };
+  /** Which (query, item) pairs the click model calls relevant: attractiveness ≥ threshold and at least minClicks clicks. */
+  clickLabels: { threshold: number; minClicks: number };
+  /** Share of the logged queries held out (with all their sessions) for clicks-only model selection. */
+  validationFraction: number;
 }
 
 /** Defaults of `clicktune experiment` and of the demo's ClickTune variant. */
@@ -45,6 +49,8 @@ export const EXPERIMENT_DEFAULTS: ExperimentSettings = {
   // were almost never examined and the harness kept the untrained model on every seed; chosen over
   // depth 15/30/50 and positions 2,4 by dev labels (held-out training queries), never test labels.
   exploration: { slots: 2, depth: 20, positions: [2, 4] },
+  clickLabels: { threshold: 0.5, minClicks: 2 },
+  validationFraction: 0.1,
 };
 
 export interface VariantRun {
@@ -159,12 +165,12 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
     return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], explorationShare: 0, seconds: (performance.now() - started) / 1000 };
   }
   const logged = variant.training === 'supervised' ? labelSessions(setup, setup.trainQueries) : logSessions(setup, policy, settings.sessions, seed);
-  const clickSplit = splitByQueries(logged, { testFraction: 0.1, random: SeededRandom.fromSeed(seed + 1) });
+  const clickSplit = splitByQueries(logged, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(seed + 1) });
   const validationQueries = [...new Set(clickSplit.test.map((session) => (session.query.kind === 'id' ? session.query.id : '')))];
   const trainQueries = [...new Set(clickSplit.train.map((session) => (session.query.kind === 'id' ? session.query.id : '')))];
   // ClickTune trains on click-model relevance of the training queries (denoised clicks), not on raw clicks.
-  const split = variant.training === 'clickTune' ? { train: labelSessions(setup, trainQueries, clickModelRelevance(clickSplit.train)), test: clickSplit.test } : clickSplit;
-  const validationRelevance = variant.selection === 'clickModel' ? clickModelRelevance(clickSplit.test) : undefined;
+  const split = variant.training === 'clickTune' ? { train: labelSessions(setup, trainQueries, clickModelRelevance(clickSplit.train, settings.clickLabels)), test: clickSplit.test } : clickSplit;
+  const validationRelevance = variant.selection === 'clickModel' ? clickModelRelevance(clickSplit.test, settings.clickLabels) : undefined;
   const examination = estimatePropensitiesEm(clickObservations(clickSplit.train, 10), { positions: 10 }).propensities;
   const selectBy =
     variant.selection === 'ips'

@@ -1,4 +1,4 @@
 export { type DemoOptions, type DemoResult, runDemo } from './demo';
 export { EXIT_CODES, exitCodeOf } from './exit-codes';
 export { DEFAULT_SETTINGS, type FineTuneRun, type FineTuneSettings, fineTune } from './fine-tune';
-export { EXPERIMENT_DEFAULTS, type ExperimentResult, type ExperimentSettings, runExperiment, logSessions, runVariant, setupSeed, type Variant, VARIANTS, type VariantRun } from './experiment';
+export { clickModelRelevance, EXPERIMENT_DEFAULTS, type ExperimentResult, type ExperimentSettings, runExperiment, logSessions, runVariant, setupSeed, shownSetNdcg, type Variant, VARIANTS, type VariantRun } from './experiment';
