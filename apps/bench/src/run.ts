@@ -12,6 +12,8 @@ export interface BenchmarkOptions extends MeasureOptions {
   shape?: WorkloadShape;
   /** Extra shapes for the scale curve (W3 and W1 on each tfjs backend). */
   scale?: WorkloadShape[];
+  /** A backend whose standard W1 runs below this many sessions/s skips the scale points (default 200). */
+  minimumScaleRate?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -27,9 +29,12 @@ export interface BenchmarkRun {
   readonly schemaVersion: 1;
   readonly startedAt: string;
   readonly environment: BenchmarkEnvironment;
-  readonly backends: ReadonlyArray<{ name: string; available: boolean; benchmarked: boolean; detail: string }>;
+  readonly backends: ReadonlyArray<{ name: string; available: boolean; benchmarked: boolean; detail: string; scaleSkipped?: string }>;
   readonly measurements: Measurement[];
 }
+
+/** Below this standard-shape W1 rate a backend skips the scale points (cpu here: 52 sessions/s). */
+const MINIMUM_SCALE_RATE = 200;
 
 /** Runs W1–W3 (and plan building) on every available backend, then the scale points. */
 export async function runBenchmarks(options: BenchmarkOptions): Promise<BenchmarkRun> {
@@ -37,6 +42,7 @@ export async function runBenchmarks(options: BenchmarkOptions): Promise<Benchmar
   // By default the backends `auto` may choose; a by-name-only backend runs when named in --backends.
   const wanted = described.filter((backend) => backend.available && (options.backends ? options.backends.includes(backend.name) : backend.autoSelect));
   const measurements: Measurement[] = [];
+  const skippedScale = new Map<string, string>();
   const log = options.onProgress ?? (() => undefined);
   const shape = options.shape ?? STANDARD_SHAPE;
   const workload = makeWorkload(shape);
@@ -51,6 +57,17 @@ export async function runBenchmarks(options: BenchmarkOptions): Promise<Benchmar
       log(`${backend.name}: ${which}`);
       measurements.push(await measureTraining(workload, which, backend, options));
     }
+    const standardW1 = measurements.at(-2);
+    const minimumRate = options.minimumScaleRate ?? MINIMUM_SCALE_RATE;
+    const scaleSkipped =
+      options.scale?.length && standardW1 && standardW1.sessionsPerSecond < minimumRate
+        ? `W1 at ${Math.round(standardW1.sessionsPerSecond)} sessions/s (< ${minimumRate}): the 10k-session point alone would take about ${Math.round((10 * 10_000) / standardW1.sessionsPerSecond / 60)} min`
+        : undefined;
+    if (scaleSkipped) {
+      skippedScale.set(entry.name, scaleSkipped);
+      log(`${backend.name}: scale points skipped — ${scaleSkipped}`);
+      continue;
+    }
     for (const point of options.scale ?? []) {
       const scaled = makeWorkload(point);
       log(`${backend.name}: scale ${point.sessions} sessions × ${point.results} results, dim ${point.dimension}`);
@@ -62,7 +79,13 @@ export async function runBenchmarks(options: BenchmarkOptions): Promise<Benchmar
     schemaVersion: 1,
     startedAt: new Date().toISOString(),
     environment: await runtimeEnvironment(),
-    backends: described.map(({ name, available, detail }) => ({ name, available, benchmarked: wanted.some((backend) => backend.name === name), detail })),
+    backends: described.map(({ name, available, detail }) => ({
+      name,
+      available,
+      benchmarked: wanted.some((backend) => backend.name === name),
+      detail,
+      ...(skippedScale.has(name) ? { scaleSkipped: skippedScale.get(name) } : {}),
+    })),
     measurements,
   };
 }

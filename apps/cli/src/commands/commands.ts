@@ -282,11 +282,12 @@ export function registerCommands(program: Command): void {
     .description('benchmark every backend (see `clicktune-bench --help` for all options)')
     .option('--quick', 'the CI-sized run with agreement checks')
     .option('--backends <names>', 'comma-separated backends')
+    .option('--scale', 'add the scale points (10k sessions, dim 100/768, 10/50 results)')
     .option('--no-browser', 'skip the rows measured in headless Chromium')
     .option('--out <dir>', 'where to write results', 'bench-results')
-    .action(async (flags: { quick?: boolean; backends?: string; browser: boolean; out: string }) => {
+    .action(async (flags: { quick?: boolean; backends?: string; scale?: boolean; browser: boolean; out: string }) => {
       const { runBenchCommand } = await import('@clicktune/bench');
-      process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, browser: flags.browser, out: flags.out, iterations: '5' });
+      process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, scale: flags.scale, browser: flags.browser, out: flags.out, iterations: '5' });
     });
 }
 
