@@ -8,7 +8,8 @@ set -uo pipefail
 packages=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri chromium)
 missing=()
 for package in "${packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  # `dpkg -s` succeeds for a removed package whose config files remain; ask for "installed".
+  [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
