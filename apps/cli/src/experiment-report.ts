@@ -6,15 +6,17 @@ interface Row {
   mrr: number[];
   recall: number[];
   explorationShare: number;
+  shownDcg: number[];
 }
 
 function rows(result: ExperimentResult): Row[] {
   const byName = new Map<string, Row>();
   for (const run of result.runs) {
-    const row = byName.get(run.variant.name) ?? { name: run.variant.name, ndcg: [], mrr: [], recall: [], explorationShare: run.explorationShare };
+    const row = byName.get(run.variant.name) ?? { name: run.variant.name, ndcg: [], mrr: [], recall: [], explorationShare: run.explorationShare, shownDcg: [] };
     row.ndcg.push(run.heldOut.ndcg);
     row.mrr.push(run.heldOut.mrr);
     row.recall.push(run.heldOut.recall);
+    if (run.shownDcg !== null && run.shownDcg !== undefined) row.shownDcg.push(run.shownDcg);
     byName.set(run.variant.name, row);
   }
   return [...byName.values()];
@@ -27,14 +29,14 @@ const deviation = (values: number[]) => Math.sqrt(mean(values.map((value) => (va
 export function experimentTable(result: ExperimentResult): string {
   const all = rows(result);
   const base = all.find((row) => row.name.startsWith('base'));
-  const header = ['variant', ...result.seeds.map((seed) => `seed ${seed}`), 'NDCG@10 mean ± sd', 'vs base (mean / worst seed)', 'MRR@10', 'Recall@10', 'explored slots'];
+  const header = ['variant', ...result.seeds.map((seed) => `seed ${seed}`), 'NDCG@10 mean ± sd', 'vs base (mean / worst seed)', 'MRR@10', 'Recall@10', 'explored slots', 'DCG@10 users saw'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of all) {
     const relative = base ? row.ndcg.map((value, index) => value / (base.ndcg[index] as number) - 1) : [];
     lines.push(
       `| ${row.name} | ${row.ndcg.map((value) => value.toFixed(4)).join(' | ')} | ${mean(row.ndcg).toFixed(4)} ± ${deviation(row.ndcg).toFixed(4)} | ${
         base ? `${(mean(relative) * 100).toFixed(1)}% / ${(Math.min(...relative) * 100).toFixed(1)}%` : '—'
-      } | ${mean(row.mrr).toFixed(4)} | ${mean(row.recall).toFixed(4)} | ${(row.explorationShare * 100).toFixed(0)}% |`,
+      } | ${mean(row.mrr).toFixed(4)} | ${mean(row.recall).toFixed(4)} | ${(row.explorationShare * 100).toFixed(0)}% | ${row.shownDcg.length > 0 ? mean(row.shownDcg).toFixed(4) : '—'} |`,
     );
   }
   return `${lines.join('\n')}\n`;

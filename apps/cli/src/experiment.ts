@@ -66,6 +66,10 @@ export interface VariantRun {
   /** NDCG@10 on the labels of the held-out training queries after each epoch: the only quality figure used for design decisions. */
   readonly devCurve: number[];
   readonly explorationShare: number;
+  /** The logging policy (for exploration: how many slots, where, from how deep). */
+  readonly loggingPolicy: string;
+  /** Mean DCG@10 of the lists users were shown, on the human labels (reported only: what exploration costs them); null without logs. */
+  readonly shownDcg: number | null;
   readonly seconds: number;
 }
 
@@ -162,7 +166,7 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   if (variant.training === 'none') {
     const heldOut = await evaluate(model);
     model.dispose();
-    return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], explorationShare: 0, seconds: (performance.now() - started) / 1000 };
+    return { variant, seed, heldOut: pick(heldOut), curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], explorationShare: 0, loggingPolicy: 'none', shownDcg: null, seconds: (performance.now() - started) / 1000 };
   }
   const logged = variant.training === 'supervised' ? labelSessions(setup, setup.trainQueries) : logSessions(setup, policy, settings.sessions, seed);
   const clickSplit = splitByQueries(logged, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(seed + 1) });
@@ -209,7 +213,19 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   trainer.dispose();
   const heldOut = await evaluate(model);
   model.dispose();
-  return { variant, seed, heldOut: pick(heldOut), curve, selectionScores, initialSelectionScore, devCurve, explorationShare: policy.explorationShare, seconds: (performance.now() - started) / 1000 };
+  return { variant, seed, heldOut: pick(heldOut), curve, selectionScores, initialSelectionScore, devCurve, explorationShare: policy.explorationShare, loggingPolicy: policy.name, shownDcg: variant.training === 'supervised' ? null : shownDcg(logged, sample.relevance), seconds: (performance.now() - started) / 1000 };
+}
+
+/** Mean DCG@10 (gain = label, discount log2(position + 1)) of the logged lists in the order shown. */
+function shownDcg(sessions: readonly FineTuningInput[], relevance: ReadonlyMap<string, ReadonlyMap<string, number>>): number {
+  let total = 0;
+  for (const session of sessions) {
+    const grades = session.query.kind === 'id' ? relevance.get(session.query.id) : undefined;
+    session.results.slice(0, 10).forEach((id, position) => {
+      total += (grades?.get(id) ?? 0) / Math.log2(position + 2);
+    });
+  }
+  return sessions.length === 0 ? 0 : total / sessions.length;
 }
 
 function pick(metrics: RankingMetrics): RankingMetrics {

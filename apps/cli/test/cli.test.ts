@@ -91,6 +91,9 @@ describe('clicktune (the real binary)', () => {
     const demo = JSON.parse(result.stdout);
     expect(demo.runs.map((run: { variant: { logging: string } }) => run.variant.logging)).toEqual(['top-10', 'exploration']);
     expect(demo.runs[1].explorationShare).toBe(0.2);
+    // Two slots at the 3rd and 5th positions drawn from ranks 9–20; what users saw is reported on the labels.
+    expect(demo.runs.map((run: { loggingPolicy: string }) => run.loggingPolicy)).toEqual(['none', 'slots(2/10 at 3,5, depth 20)']);
+    for (const run of demo.runs) expect(run.shownDcg).toBeGreaterThan(0);
     expect(demo.before.ndcg).toBeGreaterThan(0.15);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<strong>simulated</strong>');

@@ -272,7 +272,7 @@ export function registerCommands(program: Command): void {
       out(`  base embeddings: NDCG@10 ${result.before.ndcg.toFixed(4)}  MRR@10 ${result.before.mrr.toFixed(4)}  Recall@10 ${result.before.recall.toFixed(4)}`);
       for (const run of result.runs) {
         const kept = keptEpoch(run);
-        out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore; kept ${kept === 0 ? 'the untrained model' : `epoch ${kept}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
+        out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore${run.explorationShare > 0 ? ` — ${run.loggingPolicy}` : ''}; users saw mean DCG@10 ${run.shownDcg?.toFixed(4) ?? '—'}; kept ${kept === 0 ? 'the untrained model' : `epoch ${kept}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
       }
       out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
     });
