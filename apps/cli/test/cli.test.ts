@@ -76,6 +76,19 @@ describe('clicktune (the real binary)', () => {
     expect(JSON.parse(trained.stdout).history).toHaveLength(2);
     expect(existsSync(adapter)).toBe(true);
 
+    // With a small labelled set, the kept epoch is chosen by its NDCG@10 instead of clicks, and the run says so.
+    const labelled = join(folder, 'labelled.safetensors');
+    writeFileSync(join(folder, 'dev-queries.txt'), 'q0\nq1\n');
+    const selectArgs = ['--qrels', join(folder, 'qrels.txt'), '--select-with-qrels', '--select-query-ids', join(folder, 'dev-queries.txt')];
+    const selected = clicktune(['train', ...data, ...selectArgs, '--sessions', sessions, '--out', labelled, '--epochs', '2', '--batch-size', '32', '--json']);
+    expect(selected.code).toBe(0);
+    expect(selected.stderr).toContain('selecting the kept epoch by NDCG@10 on 2 labelled queries (qrels), not by clicks');
+    const selectedHistory = JSON.parse(selected.stdout).history as Array<{ selectionScore: number | null }>;
+    for (const record of selectedHistory) expect(record.selectionScore).toBeGreaterThanOrEqual(0);
+    const misused = clicktune(['train', ...data, '--select-query-ids', join(folder, 'dev-queries.txt'), '--sessions', sessions, '--out', labelled]);
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toContain('--select-query-ids needs --select-with-qrels');
+
     const evaluated = clicktune(['evaluate', ...data, '--qrels', join(folder, 'qrels.txt'), '--adapter', adapter, '--k', '5', '--json']);
     expect(evaluated.code).toBe(0);
     const metrics = JSON.parse(evaluated.stdout);

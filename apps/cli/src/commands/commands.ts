@@ -181,13 +181,25 @@ export function registerCommands(program: Command): void {
     .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default: <out>.checkpoint)')
     .option('--resume', 'continue from the checkpoint')
     .option('--history <file>', 'per-epoch history as JSON')
-    .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string }) => {
+    .option('--select-with-qrels', 'keep the epoch with the best NDCG@10 on the --qrels judgements instead of the click validation loss')
+    .option('--select-query-ids <file>', 'with --select-with-qrels: only these labelled queries (one id per line), e.g. a dev split')
+    .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string; selectWithQrels?: boolean; selectQueryIds?: string }) => {
       const seed = seedOf(flags);
       const settings = settingsOf(flags, seed);
-      const data = await loadData(flags);
+      const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
       const sessions = await loadSessions(flags.sessions);
       const backend = await selectBackend(flags.backend);
       info(`training on ${sessions.length} sessions, ${data.description}, backend ${backend.name}`);
+      let labelledSelection: { queries: string[]; relevance: NonNullable<typeof data.relevance> } | undefined;
+      if (flags.selectWithQrels && data.relevance) {
+        const wanted = flags.selectQueryIds ? new Set(await readIdList(flags.selectQueryIds)) : undefined;
+        const queries = [...data.relevance.keys()].filter((id) => data.queries?.has(id) && (!wanted || wanted.has(id)));
+        if (queries.length === 0) throw usageError('--select-with-qrels: no judged query is among --queries (and --select-query-ids)', '--select-with-qrels');
+        labelledSelection = { queries, relevance: data.relevance };
+        info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
+      } else if (flags.selectQueryIds) {
+        throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
+      }
       const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
       const progress = trainingProgress(!flags.json);
       const stop = interruptible();
@@ -200,10 +212,11 @@ export function registerCommands(program: Command): void {
           checkpointPath,
           resumeFrom: flags.resume ? checkpointPath : undefined,
           signal: stop.signal,
+          labelledSelection,
           onBatch: progress.onBatch,
           onEpoch: (record) => {
             progress.stop();
-            if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 ${record.ndcg?.toFixed(4) ?? '—'}`);
+            if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 ${record.ndcg?.toFixed(4) ?? '—'}${record.selectionScore !== null ? `, labelled NDCG@10 ${record.selectionScore.toFixed(4)}` : ''}`);
           },
         });
         if (run.result.interrupted) {
