@@ -22,6 +22,8 @@ export const VARIANTS: readonly Variant[] = [
   { name: 'ClickTune, top-10 logs', logging: 'top-10', training: 'clickTune', selection: 'clickModel' },
   { name: 'ClickTune, exploration logs', logging: 'exploration', training: 'clickTune', selection: 'clickModel' },
   { name: 'supervised ceiling (train-query labels)', logging: 'top-10', training: 'supervised', selection: 'labels' },
+  // What a small labelled set buys when it chooses the epoch (issue 8: "use it instead and say so"): clicks train, labels of ~100 validation queries select.
+  { name: 'ClickTune, exploration logs, epoch chosen on ~100 labelled queries', logging: 'exploration', training: 'clickTune', selection: 'labels' },
 ];
 
 export interface ExperimentSettings {

@@ -118,9 +118,9 @@ describe('clicktune (the real binary)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'clicktune-experiment-'));
     const result = clicktune(['experiment', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--out', folder]);
     expect(result.code).toBe(0);
-    for (const name of ['base embeddings', 'original method', 'ClickTune, top-10 logs', 'ClickTune, exploration logs', 'supervised ceiling']) expect(result.stdout).toContain(name);
+    for (const name of ['base embeddings', 'original method', 'ClickTune, top-10 logs', 'ClickTune, exploration logs', 'supervised ceiling', 'epoch chosen on ~100 labelled queries']) expect(result.stdout).toContain(name);
     const saved = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8'));
-    expect(saved.runs).toHaveLength(5);
+    expect(saved.runs).toHaveLength(6);
     expect(readFileSync(join(folder, 'experiment.svg'), 'utf8')).toContain('<svg');
   });
 
