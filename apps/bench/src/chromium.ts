@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM_FLAGS, findChromium } from '../../../tooling/chromium';
 import type { BackendDescription } from '@clicktune/backends';
 import type { Page } from 'playwright-core';
-import type {} from './page-api';
-import type { BenchmarkOptions, BenchmarkRun } from './run';
+import { WASM_ROUTE } from './page-api';
+import { type BenchmarkOptions, type BenchmarkRun, browserName } from './run';
 
 /** The backends measured in the page by default: the ones only a browser has, and wasm to compare with Node's. */
 export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm'];
@@ -32,8 +32,8 @@ async function servePage(files: { page: string; wasm: string }): Promise<{ serve
         response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><title>ClickTune bench</title><script type="module" src="/page.js"></script>');
       } else if (path === '/page.js') {
         response.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(files.page));
-      } else if (/^\/wasm\/[\w.-]+\.wasm$/.test(path)) {
-        response.writeHead(200, { 'content-type': 'application/wasm' }).end(await readFile(join(files.wasm, path.slice('/wasm/'.length))));
+      } else if (path.startsWith(WASM_ROUTE) && /^[\w.-]+\.wasm$/.test(path.slice(WASM_ROUTE.length))) {
+        response.writeHead(200, { 'content-type': 'application/wasm' }).end(await readFile(join(files.wasm, path.slice(WASM_ROUTE.length))));
       } else {
         response.writeHead(404).end();
       }
@@ -107,8 +107,7 @@ export async function runInChromium(options: Omit<BenchmarkOptions, 'onProgress'
 export async function describeInChromium(): Promise<{ browser: string; backends: BackendDescription[] } | { skipped: string }> {
   const result = await withBenchPage(async (page) => ({ browser: await page.evaluate(() => navigator.userAgent), backends: await page.evaluate(() => globalThis.clickTuneDescribe()) }), () => undefined);
   if ('skipped' in result) return result;
-  const browser = /(HeadlessChrome|Chrome|Chromium)\/[\d.]+/.exec(result.value.browser)?.[0] ?? result.value.browser;
-  return { browser, backends: result.value.backends.map((backend) => ({ ...backend, name: inChromium(backend.name) })) };
+  return { browser: browserName(result.value.browser), backends: result.value.backends.map((backend) => ({ ...backend, name: inChromium(backend.name) })) };
 }
 
 /** One run: the Node rows, then the Chromium rows, with the browser recorded in the environment. */

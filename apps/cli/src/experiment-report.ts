@@ -16,7 +16,7 @@ function rows(result: ExperimentResult): Row[] {
     row.ndcg.push(run.heldOut.ndcg);
     row.mrr.push(run.heldOut.mrr);
     row.recall.push(run.heldOut.recall);
-    if (run.shownDcg !== null && run.shownDcg !== undefined) row.shownDcg.push(run.shownDcg);
+    if (run.shownDcg !== null) row.shownDcg.push(run.shownDcg);
     byName.set(run.variant.name, row);
   }
   return [...byName.values()];

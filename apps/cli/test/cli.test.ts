@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { findChromium } from '../../../tooling/chromium';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -39,7 +40,7 @@ describe('clicktune (the real binary)', () => {
     for (const name of ['reference', 'cpu', 'wasm']) expect(backends.find((backend) => backend.name === name)?.available).toBe(true);
   });
 
-  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) => existsSync(path));
+  const chromium = findChromium();
   it.skipIf(!chromium)(`backends --chromium probes webgpu, webgl and wasm inside a headless Chromium page${chromium ? '' : ' — skipped: no Chromium installed'}`, () => {
     const result = clicktune(['backends', '--chromium', '--json']);
     expect(result.code).toBe(0);

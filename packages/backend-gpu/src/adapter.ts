@@ -1,5 +1,4 @@
-/** Software rasterizers: they work, but run slower than the wasm backend. */
-const SOFTWARE = /llvmpipe|swiftshader|softpipe|lavapipe/i;
+import { isSoftwareRenderer } from '@clicktune/backends';
 
 export interface AdapterLike {
   readonly info?: { vendor?: string; architecture?: string; description?: string; device?: string };
@@ -10,9 +9,5 @@ export interface AdapterLike {
 export function describeAdapter(adapter: AdapterLike): { description: string; software: boolean } {
   const info = adapter.info ?? {};
   const description = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') || 'unnamed adapter';
-  return { description, software: SOFTWARE.test(description) || adapter.isFallbackAdapter === true };
-}
-
-export function softwareNote(software: boolean): string {
-  return software ? ' (a software rasterizer, slower than wasm)' : '';
+  return { description, software: isSoftwareRenderer(description) || adapter.isFallbackAdapter === true };
 }

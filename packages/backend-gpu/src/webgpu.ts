@@ -1,5 +1,5 @@
-import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
-import { type AdapterLike, describeAdapter, softwareNote } from './adapter';
+import { type BackendDescriptor, activateTfjsBackend, softwareNote } from '@clicktune/backends';
+import { type AdapterLike, describeAdapter } from './adapter';
 
 interface DawnGpu {
   requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;

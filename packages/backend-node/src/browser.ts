@@ -2,18 +2,19 @@
 // node-gpu backends are registered only to be listed with that reason
 // (the registry answers "runs in node, not in browser" without probing).
 import { type BackendDescriptor, registerBackend } from '@clicktune/backends';
+import { NODE_BACKENDS } from './metadata';
 
-function nodeOnly(name: 'node' | 'node-gpu', priority: number): BackendDescriptor {
+function nodeOnly(name: 'node' | 'node-gpu'): BackendDescriptor {
   const refuse = () => Promise.reject(new Error(`${name} needs Node: tfjs-node is a native addon`));
-  return { name, family: name, runtimes: ['node'], priority, probe: refuse, activate: refuse };
+  return { ...NODE_BACKENDS[name], probe: refuse, activate: refuse };
 }
 
 export function nodeBackend(): BackendDescriptor {
-  return nodeOnly('node', 30);
+  return nodeOnly('node');
 }
 
 export function nodeGpuBackend(): BackendDescriptor {
-  return nodeOnly('node-gpu', 40);
+  return nodeOnly('node-gpu');
 }
 
 export function cudaReport(): { available: boolean; missing: string[] } {

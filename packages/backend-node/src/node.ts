@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
+import { NODE_BACKENDS } from './metadata';
 
 const require = createRequire(import.meta.url);
 
@@ -35,10 +36,7 @@ export function nodeBackend(): BackendDescriptor {
   let loaded: ReturnType<typeof loadTfjsNode> | undefined;
   const load = () => (loaded ??= loadTfjsNode('@tensorflow/tfjs-node'));
   return {
-    name: 'node',
-    family: 'node',
-    runtimes: ['node'],
-    priority: 30,
+    ...NODE_BACKENDS.node,
     probe: async () => {
       const result = load();
       return result.ok ? { available: true, detail: 'tfjs-node 4.22 (libtensorflow)' } : { available: false, reason: result.reason };
@@ -67,10 +65,7 @@ export function cudaReport(): { available: boolean; missing: string[] } {
 /** tfjs-node-gpu: libtensorflow with CUDA. Not installed by ClickTune; the probe says what is missing. */
 export function nodeGpuBackend(): BackendDescriptor {
   return {
-    name: 'node-gpu',
-    family: 'node-gpu',
-    runtimes: ['node'],
-    priority: 40,
+    ...NODE_BACKENDS['node-gpu'],
     probe: async () => {
       const cuda = cudaReport();
       const loaded = loadTfjsNode('@tensorflow/tfjs-node-gpu');

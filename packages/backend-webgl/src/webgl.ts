@@ -1,7 +1,4 @@
-import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
-
-/** Software renderers: they work, but run slower than the wasm backend. */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+import { type BackendDescriptor, activateTfjsBackend, isSoftwareRenderer, softwareNote } from '@clicktune/backends';
 
 interface WebglContext {
   getExtension(name: string): unknown;
@@ -20,7 +17,7 @@ export function describeWebglRenderer(): { renderer: string; software: boolean }
   const debugInfo = context.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL: number } | null;
   const renderer = String(context.getParameter(debugInfo ? debugInfo.UNMASKED_RENDERER_WEBGL : context.RENDERER));
   (context.getExtension('WEBGL_lose_context') as { loseContext(): void } | null)?.loseContext();
-  return { renderer, software: SOFTWARE_RENDERER.test(renderer) };
+  return { renderer, software: isSoftwareRenderer(renderer) };
 }
 
 /**
@@ -38,7 +35,7 @@ export function webglBackend(): BackendDescriptor {
       const result = describeWebglRenderer();
       if ('reason' in result) return { available: false, reason: result.reason };
       return result.software
-        ? { available: true, detail: `WebGL 2 on ${result.renderer} (a software renderer, slower than wasm); by name: backend 'webgl'`, autoSelect: false }
+        ? { available: true, detail: `WebGL 2 on ${result.renderer}${softwareNote(true)}; by name: backend 'webgl'`, autoSelect: false }
         : { available: true, detail: `WebGL 2 on ${result.renderer}` };
     },
     activate: async () => {

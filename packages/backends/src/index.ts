@@ -2,6 +2,7 @@ import { cpuBackend, referenceBackend } from './builtin';
 import { BackendRegistry } from './registry';
 
 export { activateTfjsBackend, cpuBackend, referenceBackend } from './builtin';
+export { isSoftwareRenderer, softwareNote } from './software';
 export {
   type ActiveBackend,
   BACKEND_ENVIRONMENT_VARIABLE,

@@ -184,6 +184,7 @@ export function registerCommands(program: Command): void {
     .option('--select-with-qrels', 'keep the epoch with the best NDCG@10 on the --qrels judgements instead of the click validation loss')
     .option('--select-query-ids <file>', 'with --select-with-qrels: only these labelled queries (one id per line), e.g. a dev split')
     .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string; selectWithQrels?: boolean; selectQueryIds?: string }) => {
+      if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
       const seed = seedOf(flags);
       const settings = settingsOf(flags, seed);
       const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
@@ -197,8 +198,6 @@ export function registerCommands(program: Command): void {
         if (queries.length === 0) throw usageError('--select-with-qrels: no judged query is among --queries (and --select-query-ids)', '--select-with-qrels');
         labelledSelection = { queries, relevance: data.relevance };
         info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
-      } else if (flags.selectQueryIds) {
-        throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
       }
       const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
       const progress = trainingProgress(!flags.json);
