@@ -30,7 +30,8 @@ export interface DemoResult {
  * base model's lists for the training queries (plain top 10, then with
  * exploration slots); simulate position-biased clicks on the human labels;
  * fine-tune on click-model relevance with negatives beyond the lists, keeping
- * the epoch that clicks alone (never labels) rate best; and measure
+ * the epoch that clicks alone (never labels) rate best; deploy that model,
+ * log a second round and retrain on both (settings.rounds); and measure
  * full-catalogue retrieval on the held-out test queries before and after.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
@@ -46,7 +47,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const runs: VariantRun[] = [];
   for (const variant of [VARIANTS[2], VARIANTS[3]] as const) {
     if (!variant) continue;
-    log(`${variant.name}: ${settings.sessions} simulated sessions, ${settings.epochs} epochs …`);
+    log(`${variant.name}: ${settings.sessions} simulated sessions in ${settings.rounds} round(s), ${settings.epochs} epochs each …`);
     runs.push(await runVariant(setup, variant, seed, settings));
   }
   return {

@@ -1,9 +1,17 @@
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
-import { type FineTuningInput, type ItemsSet, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
+import { EmptyInputError, type FineTuningInput, type ItemsSet, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
 import { type BatchProgress, type EpochRecord, evaluateRetrieval, FeaturesExtractor, LinearAdapter, Trainer, type TrainingResult } from '@clicktune/tensor';
+import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, judgedNdcg, relevanceSessions, topCandidates } from './click-training';
 
 /** What `train` and `demo` fine-tune with; every field has a CLI flag. */
 export interface FineTuneSettings {
+  /**
+   * clicktune: train on click-model relevance with a listwise term whose negatives reach beyond the
+   * logged lists, keep the epoch with the best click-judged NDCG@10 of held-out queries (the quality
+   * harness's method). pairwise: the original's pairwise loss on clicked × unclicked logged results,
+   * kept by the validation loss.
+   */
+  method: 'clicktune' | 'pairwise';
   epochs: number;
   batchSize: number;
   optimizer: 'sgd' | 'adam';
@@ -19,16 +27,24 @@ export interface FineTuneSettings {
   maxAbsDifference: number;
   /** Share of the training sessions' queries held out for validation (click-based; never test labels). */
   validationFraction: number;
-  /** Early stopping on the validation loss; 0 turns it off. */
+  /** Early stopping on the selection criterion (the validation loss for pairwise); 0 turns it off. */
   patience: number;
+  /** clicktune: weight of the listwise term. */
+  listwiseWeight: number;
+  /** clicktune: which (query, item) pairs the click model calls relevant. */
+  clickLabels: { threshold: number; minClicks: number };
+  /** clicktune: expected examinations before an unclicked validation pair is judged not relevant. */
+  minExamination: number;
   seed: number;
 }
 
+/** The quality harness's ClickTune settings (`EXPERIMENT_DEFAULTS`), where `train` and the harness share them. */
 export const DEFAULT_SETTINGS: FineTuneSettings = {
-  epochs: 5,
+  method: 'clicktune',
+  epochs: 20,
   batchSize: 64,
   optimizer: 'adam',
-  learningRate: 3e-4,
+  learningRate: 1e-3,
   // Pull toward the identity adapter (DESIGN.md: "keeps adapters near identity"): without it the
   // pairwise loss on logged lists keeps lowering the click loss while full-catalogue retrieval decays.
   weightDecay: 10,
@@ -40,7 +56,11 @@ export const DEFAULT_SETTINGS: FineTuneSettings = {
   minAbsDifference: 0,
   maxAbsDifference: 1,
   validationFraction: 0.1,
-  patience: 2,
+  // The harness trains 20 epochs and keeps the best by the criterion, without stopping early.
+  patience: 0,
+  listwiseWeight: 1,
+  clickLabels: { threshold: 0.5, minClicks: 2 },
+  minExamination: 4,
   seed: 1,
 };
 
@@ -49,6 +69,8 @@ export interface FineTuneRun {
   readonly result: TrainingResult;
   readonly trainSessions: number;
   readonly validationSessions: number;
+  /** How the kept epoch was chosen, in words. */
+  readonly selection: string;
 }
 
 /** Splits off validation queries, builds an identity adapter and trains it (the shared core of `train` and `demo`). */
@@ -68,12 +90,33 @@ export async function fineTune(options: {
    * full-catalogue NDCG@10 of these queries (the untrained adapter competes too).
    */
   labelledSelection?: { queries: readonly string[]; relevance: Relevance };
+  /** Called once before training with what it trains on and how it selects. */
+  onPlan?: (plan: { trainSessions: number; validationSessions: number; selection: string }) => void;
 }): Promise<FineTuneRun> {
   const settings = options.settings;
   const labelled = options.labelledSelection;
   const split = splitByQueries(options.sessions, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
+  const clickTune = settings.method === 'clicktune';
+  const relevance = clickTune ? clickModelRelevance(split.train, settings.clickLabels) : undefined;
+  if (relevance && relevance.size === 0) {
+    throw new EmptyInputError(
+      `no (query, result) pair of the ${split.train.length} training sessions has the clicks to be called relevant (≥ ${settings.clickLabels.minClicks} clicks and click-model attractiveness ≥ ${settings.clickLabels.threshold}): log more sessions per query, or train with --method pairwise`,
+    );
+  }
+  const judgements = clickTune ? clickJudgements(split.test, { ...settings.clickLabels, minExamination: settings.minExamination }) : undefined;
+  const judgedQueries = [...(judgements?.values() ?? [])].filter((grades) => [...grades.values()].some((grade) => grade > 0)).length;
   const adapter =
     options.adapter ?? new LinearAdapter({ inputDimension: options.items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries });
+  let trainSessions = split.train;
+  if (relevance) {
+    try {
+      // The starting adapter's top 20 head each list, so the listwise term also pushes down what it ranks too high.
+      trainSessions = relevanceSessions(split.train, relevance, { candidates: await topCandidates(adapter, split.train, options.items) });
+    } catch (error) {
+      if (!options.adapter) adapter.dispose();
+      throw error;
+    }
+  }
   const extractor = new FeaturesExtractor(adapter, {
     queries: options.queries,
     confidenceCalculator: settings.confidence,
@@ -82,6 +125,18 @@ export async function fineTune(options: {
     maxAbsDifference: settings.maxAbsDifference,
     seed: settings.seed,
   });
+  const selectBy = labelled
+    ? { name: `NDCG@10 on ${labelled.queries.length} labelled queries`, evaluate: async () => (await evaluateRetrieval(adapter, labelled.queries, labelled.relevance, options.items, { k: 10 })).ndcg }
+    : judgements && judgedQueries > 0
+      ? { name: `click-judged NDCG@10 on ${judgedQueries} validation queries`, evaluate: () => judgedNdcg(adapter, judgements, options.items) }
+      : undefined;
+  const selection = selectBy
+    ? `the epoch with the best ${selectBy.name} (the untrained adapter competing)${labelled ? ', not by clicks' : ''}`
+    : clickTune
+      ? 'the last epoch: no validation query has a click-judged relevant result to select with'
+      : settings.patience > 0
+        ? 'the epoch with the lowest validation loss'
+        : 'the last epoch';
   const trainer = new Trainer(extractor, {
     epochs: settings.epochs,
     batchSize: settings.batchSize,
@@ -90,19 +145,20 @@ export async function fineTune(options: {
     weightDecay: settings.weightDecay,
     loss: { kind: 'probMargin', margin: settings.margin },
     earlyStopping: settings.patience > 0 ? { patience: settings.patience } : undefined,
+    pairwiseWeight: clickTune ? 0 : 1,
+    listwise: clickTune ? { weight: settings.listwiseWeight, ...CLICKTUNE_LISTWISE } : undefined,
     checkpointPath: options.checkpointPath,
     resumeFrom: options.resumeFrom,
     signal: options.signal,
     seed: settings.seed,
     onBatch: options.onBatch,
     onEpoch: (record) => options.onEpoch?.(record, adapter),
-    selectBy: labelled
-      ? { name: `NDCG@10 on ${labelled.queries.length} labelled queries`, evaluate: async () => (await evaluateRetrieval(adapter, labelled.queries, labelled.relevance, options.items, { k: 10 })).ndcg }
-      : undefined,
+    selectBy,
   });
   try {
-    const result = await trainer.train(split.train, options.items, split.test);
-    return { adapter, result, trainSessions: split.train.length, validationSessions: split.test.length };
+    options.onPlan?.({ trainSessions: trainSessions.length, validationSessions: split.test.length, selection });
+    const result = await trainer.train(trainSessions, options.items, split.test);
+    return { adapter, result, trainSessions: trainSessions.length, validationSessions: split.test.length, selection };
   } finally {
     trainer.dispose();
   }

@@ -74,8 +74,26 @@ describe('clicktune (the real binary)', () => {
     const adapter = join(folder, 'adapter.safetensors');
     const trained = clicktune(['train', ...data, '--sessions', sessions, '--out', adapter, '--epochs', '2', '--batch-size', '32', '--json']);
     expect(trained.code).toBe(0);
-    expect(JSON.parse(trained.stdout).history).toHaveLength(2);
+    const trainedSummary = JSON.parse(trained.stdout);
+    expect(trainedSummary.history).toHaveLength(2);
+    // The default is the harness's method, and the run says what it trained on and how it kept an epoch.
+    expect(trainedSummary.method).toBe('clicktune');
+    expect(trained.stderr).toMatch(/method clicktune: \d+ training sessions \(one per query with a click-model relevant result\)/);
     expect(existsSync(adapter)).toBe(true);
+    const pairwise = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'pairwise.safetensors'), '--method', 'pairwise', '--epochs', '1', '--json']);
+    expect(pairwise.code).toBe(0);
+    expect(JSON.parse(pairwise.stdout).method).toBe('pairwise');
+    const badMethod = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'bad.safetensors'), '--method', 'listwise']);
+    expect(badMethod.code).toBe(2);
+    expect(badMethod.stderr).toContain('--method must be clicktune or pairwise');
+    // Sessions without clicks teach the click model nothing: a clear error, and no adapter file.
+    const unclicked = join(folder, 'unclicked.jsonl');
+    writeFileSync(unclicked, readFileSync(sessions, 'utf8').trim().split('\n').map((line) => JSON.stringify({ ...JSON.parse(line), events: [] })).join('\n'));
+    const noClicks = clicktune(['train', ...data, '--sessions', unclicked, '--out', join(folder, 'none.safetensors')]);
+    expect(noClicks.code).toBe(3);
+    expect(noClicks.stderr).toContain('has the clicks to be called relevant');
+    expect(noClicks.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(folder, 'none.safetensors'))).toBe(false);
 
     // With a small labelled set, the kept epoch is chosen by its NDCG@10 instead of clicks, and the run says so.
     const labelled = join(folder, 'labelled.safetensors');
@@ -108,20 +126,28 @@ describe('clicktune (the real binary)', () => {
     // Two slots at the 3rd and 5th positions drawn from ranks 9–20; what users saw is reported on the labels.
     expect(demo.runs.map((run: { loggingPolicy: string }) => run.loggingPolicy)).toEqual(['none', 'slots(2/10 at 3,5, depth 20)']);
     for (const run of demo.runs) expect(run.shownDcg).toBeGreaterThan(0);
+    // Two deploy-log-retrain rounds by default.
+    expect(demo.settings.rounds).toBe(2);
+    expect(demo.runs.map((run: { rounds: number }) => run.rounds)).toEqual([2, 2]);
     expect(demo.before.ndcg).toBeGreaterThan(0.15);
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<strong>simulated</strong>');
     expect(html).toContain('held-out NDCG@10');
     expect(html).not.toMatch(/<script|(src|href)="https?:/);
+    const noRounds = clicktune(['demo', '--rounds', '0', '--report', report]);
+    expect(noRounds.code).toBe(2);
+    expect(noRounds.stderr).toContain('--rounds');
+    expect(noRounds.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('experiment reports every variant for every seed', () => {
     const folder = mkdtempSync(join(tmpdir(), 'clicktune-experiment-'));
-    const result = clicktune(['experiment', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--out', folder]);
+    const result = clicktune(['experiment', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--rounds', '1', '--out', folder]);
     expect(result.code).toBe(0);
     for (const name of ['base embeddings', 'original method', 'ClickTune, top-10 logs', 'ClickTune, exploration logs', 'supervised ceiling', 'epoch chosen on ~100 labelled queries']) expect(result.stdout).toContain(name);
     const saved = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8'));
     expect(saved.runs).toHaveLength(6);
+    expect(saved.settings.rounds).toBe(1);
     expect(readFileSync(join(folder, 'experiment.svg'), 'utf8')).toContain('<svg');
   });
 

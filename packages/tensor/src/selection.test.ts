@@ -80,4 +80,28 @@ describe('selection by a criterion', () => {
     trainer.dispose();
     model.dispose();
   });
+
+  it('keeps the best epoch, even below the untrained weights, when the start is not a candidate', async () => {
+    const model = new LinearAdapter({ inputDimension: 2, queries });
+    const extractor = new FeaturesExtractor(model, { queries, maxAbsDifference: 2 });
+    const sessions = Array.from({ length: 20 }, () => FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['c'], ranks: { a: 3, b: 2, c: 1 } }));
+    let calls = 0;
+    let afterFirstEpoch: number[] = [];
+    // Falling again, but the start is never evaluated: epoch 1 (score 1) is the best candidate.
+    const trainer = new Trainer(extractor, {
+      epochs: 3,
+      batchSize: 10,
+      learningRate: 0.1,
+      selectBy: { name: 'falling', evaluate: () => 1 - 0.1 * calls++, includeInitial: false },
+      onEpoch: async (record) => {
+        if (record.epoch === 0) afterFirstEpoch = Array.from(await (model.queryWeights as tf.Variable).data());
+      },
+    });
+    const result = await trainer.train(sessions, items, sessions.slice(0, 5));
+    expect(result.history.map((record) => record.selectionScore)).toEqual([1, 0.9, 0.8]);
+    expect(afterFirstEpoch).not.toEqual([1, 0, 0, 1]);
+    expect(Array.from(await (model.queryWeights as tf.Variable).data())).toEqual(afterFirstEpoch);
+    trainer.dispose();
+    model.dispose();
+  });
 });

@@ -54,9 +54,11 @@ export interface TrainerOptions {
   /**
    * Model selection (higher is better), evaluated before training and at each
    * validation: early stopping and the weights kept at the end follow it, and
-   * the untrained model can win. Default: the validation loss.
+   * the untrained model can win unless `includeInitial` is false (e.g. when
+   * the caller compares the result with a model already in service itself).
+   * Default: the validation loss.
    */
-  selectBy?: { name: string; evaluate: () => number | Promise<number> };
+  selectBy?: { name: string; evaluate: () => number | Promise<number>; includeInitial?: boolean };
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (record: EpochRecord) => void | Promise<void>;
 }
@@ -289,7 +291,7 @@ export class Trainer {
       }
       return { loss, score };
     };
-    if (selectBy && !this.options.resumeFrom) {
+    if (selectBy && selectBy.includeInitial !== false && !this.options.resumeFrom) {
       // The untrained model is a candidate too: when nothing beats it, nothing changes.
       state.bestValidationLoss = -(await selectBy.evaluate());
       keepBest();

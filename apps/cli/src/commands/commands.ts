@@ -39,6 +39,7 @@ function confidenceOf(value: string): ConfidenceCalculatorOption {
 /** Training flags shared by `train` and `demo`, mapped onto FineTuneSettings. */
 function withTrainingOptions(command: Command): Command {
   return command
+    .option('--method <name>', 'clicktune: click-model relevance, a listwise loss with negatives beyond the logged lists, the epoch kept by click judgements of held-out queries; pairwise: the original\'s pairwise loss on clicked × unclicked results', DEFAULT_SETTINGS.method)
     .option('--epochs <n>', 'epochs', String(DEFAULT_SETTINGS.epochs))
     .option('--batch-size <n>', 'sessions per batch', String(DEFAULT_SETTINGS.batchSize))
     .option('--learning-rate <x>', 'learning rate', String(DEFAULT_SETTINGS.learningRate))
@@ -46,11 +47,12 @@ function withTrainingOptions(command: Command): Command {
     .option('--optimizer <name>', 'sgd or adam', DEFAULT_SETTINGS.optimizer)
     .option('--confidence <name>', `confidence calculator: ${CONFIDENCES.join(', ')}`, 'dummy')
     .option('--towers <which>', 'adapt both towers, only query or only item', DEFAULT_SETTINGS.towers)
-    .option('--patience <n>', 'early stopping on the validation loss after n epochs without improvement (0: off)', String(DEFAULT_SETTINGS.patience))
+    .option('--patience <n>', 'stop after n epochs without improvement of the selection criterion (pairwise: the validation loss; 0: off)', String(DEFAULT_SETTINGS.patience))
     .option('--validation-fraction <x>', 'share of training queries held out for validation', String(DEFAULT_SETTINGS.validationFraction));
 }
 
 function settingsOf(flags: Record<string, string>, seed: number): FineTuneSettings {
+  if (!['clicktune', 'pairwise'].includes(flags.method as string)) throw usageError(`--method must be clicktune or pairwise, got ${JSON.stringify(flags.method)}`, '--method');
   if (!['sgd', 'adam'].includes(flags.optimizer as string)) throw usageError(`--optimizer must be sgd or adam, got ${JSON.stringify(flags.optimizer)}`, '--optimizer');
   if (!['both', 'query', 'item'].includes(flags.towers as string)) throw usageError(`--towers must be both, query or item, got ${JSON.stringify(flags.towers)}`, '--towers');
   const fraction = Number(flags.validationFraction);
@@ -59,6 +61,7 @@ function settingsOf(flags: Record<string, string>, seed: number): FineTuneSettin
   if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
   return {
     ...DEFAULT_SETTINGS,
+    method: flags.method as 'clicktune' | 'pairwise',
     epochs: positiveInteger(flags.epochs as string, '--epochs'),
     batchSize: positiveInteger(flags.batchSize as string, '--batch-size'),
     learningRate: positiveNumber(flags.learningRate as string, '--learning-rate'),
@@ -212,10 +215,11 @@ export function registerCommands(program: Command): void {
           resumeFrom: flags.resume ? checkpointPath : undefined,
           signal: stop.signal,
           labelledSelection,
+          onPlan: (plan) => info(`method ${settings.method}: ${plan.trainSessions} training sessions${settings.method === 'clicktune' ? ' (one per query with a click-model relevant result)' : ''}, ${plan.validationSessions} validation sessions; keeping ${plan.selection}`),
           onBatch: progress.onBatch,
           onEpoch: (record) => {
             progress.stop();
-            if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 ${record.ndcg?.toFixed(4) ?? '—'}${record.selectionScore !== null ? `, labelled NDCG@10 ${record.selectionScore.toFixed(4)}` : ''}`);
+            if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 (clicked results) ${record.ndcg?.toFixed(4) ?? '—'}${record.selectionScore !== null ? `, selection ${record.selectionScore.toFixed(4)}` : ''}`);
           },
         });
         if (run.result.interrupted) {
@@ -225,7 +229,7 @@ export function registerCommands(program: Command): void {
         }
         await saveAdapter(run.adapter, flags.out, { trainedOn: String(sessions.length), seed: String(seed) });
         if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
-        if (flags.json) out(JSON.stringify({ out: flags.out, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
+        if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
         else info(`adapter → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
         run.adapter.dispose();
       } finally {
@@ -252,12 +256,13 @@ export function registerCommands(program: Command): void {
     });
 
   withRuntimeOptions(program.command('demo').description('the whole loop on the embedded emoji sample: simulate clicks with and without exploration, fine-tune, compare on held-out queries'))
-    .option('--sessions <n>', 'simulated sessions per run', String(EXPERIMENT_DEFAULTS.sessions))
+    .option('--sessions <n>', 'simulated sessions per run (all rounds together)', String(EXPERIMENT_DEFAULTS.sessions))
+    .option('--rounds <n>', 'deploy-log-retrain rounds: each round after the first is served by the previous round\'s model', String(EXPERIMENT_DEFAULTS.rounds))
     .option('--epochs <n>', 'epochs per run', String(EXPERIMENT_DEFAULTS.epochs))
     .option('--learning-rate <x>', 'learning rate', String(EXPERIMENT_DEFAULTS.learningRate))
     .option('--weight-decay <x>', 'decay toward the identity adapter, per step', String(EXPERIMENT_DEFAULTS.weightDecay))
     .option('--report <file>', 'HTML report to write', 'clicktune-demo-report.html')
-    .action(async (flags: Flags & { sessions: string; epochs: string; learningRate: string; weightDecay: string; report: string }) => {
+    .action(async (flags: Flags & { sessions: string; rounds: string; epochs: string; learningRate: string; weightDecay: string; report: string }) => {
       const decay = Number(flags.weightDecay);
       if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
       const result = await runDemo({
@@ -265,6 +270,7 @@ export function registerCommands(program: Command): void {
         seed: seedOf(flags),
         settings: {
           sessions: positiveInteger(flags.sessions, '--sessions'),
+          rounds: positiveInteger(flags.rounds, '--rounds'),
           epochs: positiveInteger(flags.epochs, '--epochs'),
           learningRate: positiveNumber(flags.learningRate, '--learning-rate'),
           weightDecay: decay,
@@ -275,6 +281,7 @@ export function registerCommands(program: Command): void {
       if (flags.json) return out(JSON.stringify({ ...result, report: flags.report }));
       out('Clicks are SIMULATED (position-based model) over REAL human relevance (CLDR emoji keywords).');
       out(`backend: ${result.backend.name} (${result.backend.detail})\n`);
+      out(`${result.settings.sessions} sessions per variant in ${result.settings.rounds} round(s); round r > 1 is served by round r − 1's kept model; epochs of the last round:`);
       out(`epoch  ${result.runs.map((run) => `${run.variant.name}: selection (clicks) | held-out NDCG@10`).join('  ||  ')}`);
       for (let epoch = 0; epoch < (result.runs[0]?.curve.length ?? 0); epoch += 1) {
         out(`${String(epoch + 1).padStart(5)}  ${result.runs.map((run) => `${(run.selectionScores[epoch]?.toFixed(4) ?? '—').padStart(10)} | ${(run.curve[epoch]?.toFixed(4) ?? '—').padStart(6)}`).join('  ||  ')}`);
@@ -284,7 +291,7 @@ export function registerCommands(program: Command): void {
       out(`  base embeddings: NDCG@10 ${result.before.ndcg.toFixed(4)}  MRR@10 ${result.before.mrr.toFixed(4)}  Recall@10 ${result.before.recall.toFixed(4)}`);
       for (const run of result.runs) {
         const kept = keptEpoch(run);
-        out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore${run.explorationShare > 0 ? ` — ${run.loggingPolicy}` : ''}; users saw mean DCG@10 ${run.shownDcg?.toFixed(4) ?? '—'}; kept ${kept === 0 ? 'the untrained model' : `epoch ${kept}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
+        out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore${run.explorationShare > 0 ? ` — ${run.loggingPolicy}` : ''}; users saw mean DCG@10 ${run.shownDcg?.toFixed(4) ?? '—'}; kept ${kept === 0 ? (run.rounds > 1 ? 'the model already in service' : 'the untrained model') : `epoch ${kept}${run.rounds > 1 ? ` of round ${run.rounds}` : ''}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
       }
       out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
     });
@@ -309,10 +316,11 @@ export function registerExperiment(program: Command): void {
     .description('the quality harness on the emoji sample: logging × training × selection variants over seeds, held-out NDCG/MRR/Recall@10')
     .option('--seeds <list>', 'comma-separated seeds', '1,2,3')
     .option('--epochs <n>', 'epochs per run (the collapse check needs 20)', '20')
-    .option('--sessions <n>', 'simulated sessions per run', '20000')
+    .option('--sessions <n>', 'simulated sessions per run (all rounds together)', String(EXPERIMENT_DEFAULTS.sessions))
+    .option('--rounds <n>', 'deploy-log-retrain rounds per run', String(EXPERIMENT_DEFAULTS.rounds))
     .option('--backend <name>', 'tensor backend')
     .option('--out <dir>', 'where to write experiment.json, experiment.md and experiment.svg', 'quality-results')
-    .action(async (flags: { seeds: string; epochs: string; sessions: string; backend?: string; out: string }) => {
+    .action(async (flags: { seeds: string; epochs: string; sessions: string; rounds: string; backend?: string; out: string }) => {
       const { runExperiment } = await import('../experiment');
       const { collapse, experimentChart, experimentTable } = await import('../experiment-report');
       const { mkdirSync } = await import('node:fs');
@@ -321,7 +329,7 @@ export function registerExperiment(program: Command): void {
       await selectBackend(flags.backend);
       const result = await runExperiment({
         seeds,
-        settings: { epochs: positiveInteger(flags.epochs, '--epochs'), sessions: positiveInteger(flags.sessions, '--sessions') },
+        settings: { epochs: positiveInteger(flags.epochs, '--epochs'), sessions: positiveInteger(flags.sessions, '--sessions'), rounds: positiveInteger(flags.rounds, '--rounds') },
         log: info,
       });
       const table = experimentTable(result);

@@ -1,0 +1,147 @@
+import { clickObservations, estimatePropensitiesEm } from '@clicktune/confidence';
+import { FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf } from '@clicktune/core';
+import { meanMetrics, rankingMetrics } from '@clicktune/reference';
+import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions } from '@clicktune/tensor';
+
+/**
+ * ClickTune's recipe for learning from clicks, shared by `clicktune train`,
+ * the demo and the quality harness: click-model relevance instead of raw
+ * clicks, a listwise term with negatives beyond the logged lists, and
+ * selection on click judgements of held-out queries.
+ *
+ * Maps here are keyed by `queryKeyOf` (`id:…`, `text:…`, `embedding:…`).
+ */
+export interface ClickLabelOptions {
+  /** A pair is relevant when its attractiveness γ (with θ₁ rescaled to `topExamination`) reaches this… */
+  readonly threshold?: number;
+  /** …and it was clicked at least this often (single noise clicks are filtered out). */
+  readonly minClicks?: number;
+  /** θ of the top position that EM's scale-free estimates are rescaled to (ULTRA's 0.68). */
+  readonly topExamination?: number;
+}
+
+/** The listwise term of ClickTune's training (pairwise weight 0): 64 catalogue and 5 hard negatives per positive. */
+export const CLICKTUNE_LISTWISE: Omit<ListwiseOptions, 'weight'> = { catalogueNegatives: 64, hardNegatives: 5 };
+
+interface PairEvidence {
+  readonly query: string;
+  readonly item: string;
+  readonly relevant: boolean;
+  /** Σ θ over the pair's impressions: how often users are expected to have looked at it. */
+  readonly examinations: number;
+}
+
+function pairEvidence(sessions: readonly FineTuningInput[], options: ClickLabelOptions): PairEvidence[] {
+  const observations = clickObservations(sessions, 10);
+  if (observations.length === 0) return [];
+  const estimate = estimatePropensitiesEm(observations, { positions: 10 });
+  // θ is identified only up to scale: fix the top position's.
+  const scale = (estimate.propensities[0] as number) / (options.topExamination ?? 0.68);
+  const examined = new Map<string, number>();
+  for (const observation of observations) {
+    const key = `${observation.query}\u0000${observation.item}`;
+    examined.set(key, (examined.get(key) ?? 0) + (estimate.propensities[Math.min(observation.position, 9)] as number) / scale);
+  }
+  return estimate.pairs.map((pair) => ({
+    query: pair.query,
+    item: pair.item,
+    relevant: pair.attractiveness * scale >= (options.threshold ?? 0.5) && pair.clicks >= (options.minClicks ?? 2),
+    examinations: examined.get(`${pair.query}\u0000${pair.item}`) ?? 0,
+  }));
+}
+
+function group(pairs: readonly PairEvidence[], grade: (pair: PairEvidence) => number | null): Map<string, Map<string, number>> {
+  const byQuery = new Map<string, Map<string, number>>();
+  for (const pair of pairs) {
+    const value = grade(pair);
+    if (value === null) continue;
+    const grades = byQuery.get(pair.query) ?? new Map<string, number>();
+    grades.set(pair.item, value);
+    byQuery.set(pair.query, grades);
+  }
+  return byQuery;
+}
+
+/**
+ * Click-model relevance (Chapelle & Zhang, 2009): the PBM's EM estimates each
+ * (query, item)'s attractiveness γ from all sessions of the query; a pair
+ * with γ ≥ threshold and at least minClicks clicks is relevant (grade 1).
+ */
+export function clickModelRelevance(sessions: readonly FineTuningInput[], options: ClickLabelOptions = {}): Map<string, Map<string, number>> {
+  return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : null));
+}
+
+/**
+ * Click judgements for evaluation with incomplete judgements: relevant as in
+ * `clickModelRelevance` (1), not relevant when users are expected to have
+ * examined the pair at least `minExamination` times without it qualifying
+ * (0), and left unjudged otherwise — too little evidence either way.
+ */
+export function clickJudgements(sessions: readonly FineTuningInput[], options: ClickLabelOptions & { minExamination?: number } = {}): Map<string, Map<string, number>> {
+  const minExamination = options.minExamination ?? 4;
+  return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : pair.examinations >= minExamination ? 0 : null));
+}
+
+/** The query a `queryKeyOf` key stands for. */
+export function queryOfKey(key: string): QueryReference {
+  if (key.startsWith('id:')) return { kind: 'id', id: key.slice(3) };
+  if (key.startsWith('text:')) return { kind: 'text', text: key.slice(5) };
+  return { kind: 'embedding', embedding: Float32Array.from(key.slice('embedding:'.length).split(','), Number) };
+}
+
+function sessionInit(query: QueryReference): string | { text: string } | { embedding: number[] } {
+  if (query.kind === 'id') return query.id;
+  if (query.kind === 'text') return { text: query.text };
+  return { embedding: Array.from(query.embedding) };
+}
+
+/** Condensed-list NDCG@10 (Sakai, 2007): each query's judged items only, re-ranked by the model; queries without a relevant judgement are left out. */
+export async function judgedNdcg(model: EmbeddingModel, judgements: ReadonlyMap<string, ReadonlyMap<string, number>>, items: ItemsSet): Promise<number> {
+  const queries = [...judgements.keys()].filter((query) => [...(judgements.get(query)?.values() ?? [])].some((grade) => grade > 0));
+  if (queries.length === 0) return 0;
+  const probes = queries.map((query) => FineTuningInput.create({ query: sessionInit(queryOfKey(query)), results: [...(judgements.get(query)?.keys() ?? [])] }));
+  const scores = await scoreSessions(model, probes, items);
+  const metrics = probes.map((probe, index) => rankingMetrics(scores[index] as Float32Array, probe.results.map((id) => judgements.get(queries[index] as string)?.get(id) ?? 0), 10));
+  return meanMetrics(metrics).ndcg;
+}
+
+/**
+ * Training sessions from click-model relevance: one per query with a
+ * relevant pair, the relevant results as the events. The list is the
+ * query's `candidates` (e.g. the top 20 of the model before training, so
+ * the listwise term also pushes down what that model wrongly ranked high)
+ * followed by the relevant results, or, without candidates, every result
+ * the logs showed for it (first-seen order). Queries with no relevant pair
+ * are left out: the listwise term needs a positive.
+ */
+export function relevanceSessions(
+  sessions: readonly FineTuningInput[],
+  relevance: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  options: { candidates?: ReadonlyMap<string, readonly string[]> } = {},
+): FineTuningInput[] {
+  const shown = new Map<string, { query: QueryReference; items: Set<string> }>();
+  for (const session of sessions) {
+    const key = queryKeyOf(session);
+    const entry = shown.get(key) ?? { query: session.query, items: new Set<string>() };
+    for (const id of session.results) entry.items.add(id);
+    shown.set(key, entry);
+  }
+  const labelled: FineTuningInput[] = [];
+  for (const [key, entry] of shown) {
+    const relevant = [...(relevance.get(key)?.keys() ?? [])].filter((id) => entry.items.has(id));
+    if (relevant.length === 0) continue;
+    const candidates = options.candidates?.get(key);
+    const results = candidates ? [...new Set([...candidates, ...relevant])] : [...entry.items];
+    // Display order as the search scores (the pairwise term, when weighted, needs some).
+    labelled.push(FineTuningInput.create({ query: sessionInit(entry.query), results, events: relevant, ranks: results.map((id, index) => [id, -index] as const) }));
+  }
+  return labelled;
+}
+
+/** The top `k` of a model for every query of the sessions, keyed by `queryKeyOf`: candidates for `relevanceSessions`. */
+export async function topCandidates(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, k = 20): Promise<Map<string, string[]>> {
+  const queries = new Map<string, QueryReference>();
+  for (const session of sessions) queries.set(queryKeyOf(session), session.query);
+  const lists = await retrieveTopK(model, [...queries.values()], items, { k });
+  return new Map([...queries.keys()].map((key, index) => [key, (lists[index] ?? []).map((entry) => entry.id)]));
+}
