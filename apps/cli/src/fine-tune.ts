@@ -44,7 +44,7 @@ export const DEFAULT_SETTINGS: FineTuneSettings = {
   epochs: 20,
   batchSize: 64,
   optimizer: 'adam',
-  learningRate: 1e-3,
+  learningRate: 2e-3,
   // Pull toward the identity adapter (DESIGN.md: "keeps adapters near identity"): without it the
   // pairwise loss on logged lists keeps lowering the click loss while full-catalogue retrieval decays.
   weightDecay: 10,
@@ -63,6 +63,9 @@ export const DEFAULT_SETTINGS: FineTuneSettings = {
   minExamination: 4,
   seed: 1,
 };
+
+/** Where `--method pairwise` keeps its own defaults (the previous `train`): 5 epochs at 3e-4, stopping after 2 without a better validation loss. */
+export const PAIRWISE_DEFAULTS: Pick<FineTuneSettings, 'epochs' | 'learningRate' | 'patience'> = { epochs: 5, learningRate: 3e-4, patience: 2 };
 
 export interface FineTuneRun {
   readonly adapter: LinearAdapter;

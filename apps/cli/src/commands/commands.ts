@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { runDemo } from '../demo';
 import { EXPERIMENT_DEFAULTS, keptEpoch } from '../experiment';
 import { EXIT_CODES, usageError } from '../exit-codes';
-import { DEFAULT_SETTINGS, type FineTuneSettings, fineTune } from '../fine-tune';
+import { DEFAULT_SETTINGS, type FineTuneSettings, fineTune, PAIRWISE_DEFAULTS } from '../fine-tune';
 import { type DataFlags, loadData, loadSessions, positiveInteger, positiveNumber, readIdList } from '../inputs';
 import { trainingProgress } from '../progress';
 import { renderDemoReport } from '../report';
@@ -40,14 +40,14 @@ function confidenceOf(value: string): ConfidenceCalculatorOption {
 function withTrainingOptions(command: Command): Command {
   return command
     .option('--method <name>', 'clicktune: click-model relevance, a listwise loss with negatives beyond the logged lists, the epoch kept by click judgements of held-out queries; pairwise: the original\'s pairwise loss on clicked × unclicked results', DEFAULT_SETTINGS.method)
-    .option('--epochs <n>', 'epochs', String(DEFAULT_SETTINGS.epochs))
+    .option('--epochs <n>', `epochs (default: ${DEFAULT_SETTINGS.epochs}; pairwise: ${PAIRWISE_DEFAULTS.epochs})`)
     .option('--batch-size <n>', 'sessions per batch', String(DEFAULT_SETTINGS.batchSize))
-    .option('--learning-rate <x>', 'learning rate', String(DEFAULT_SETTINGS.learningRate))
+    .option('--learning-rate <x>', `learning rate (default: ${DEFAULT_SETTINGS.learningRate}; pairwise: ${PAIRWISE_DEFAULTS.learningRate})`)
     .option('--weight-decay <x>', 'decay toward the identity adapter, per step', String(DEFAULT_SETTINGS.weightDecay))
     .option('--optimizer <name>', 'sgd or adam', DEFAULT_SETTINGS.optimizer)
     .option('--confidence <name>', `confidence calculator: ${CONFIDENCES.join(', ')}`, 'dummy')
     .option('--towers <which>', 'adapt both towers, only query or only item', DEFAULT_SETTINGS.towers)
-    .option('--patience <n>', 'stop after n epochs without improvement of the selection criterion (pairwise: the validation loss; 0: off)', String(DEFAULT_SETTINGS.patience))
+    .option('--patience <n>', `stop after n epochs without improvement of the selection criterion (pairwise: the validation loss); 0: off (default: ${DEFAULT_SETTINGS.patience}; pairwise: ${PAIRWISE_DEFAULTS.patience})`)
     .option('--validation-fraction <x>', 'share of training queries held out for validation', String(DEFAULT_SETTINGS.validationFraction));
 }
 
@@ -59,17 +59,18 @@ function settingsOf(flags: Record<string, string>, seed: number): FineTuneSettin
   if (!(fraction > 0 && fraction < 1)) throw usageError(`--validation-fraction must be in (0, 1), got ${JSON.stringify(flags.validationFraction)}`, '--validation-fraction');
   const decay = Number(flags.weightDecay);
   if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
+  const methodDefaults = flags.method === 'pairwise' ? PAIRWISE_DEFAULTS : DEFAULT_SETTINGS;
   return {
     ...DEFAULT_SETTINGS,
     method: flags.method as 'clicktune' | 'pairwise',
-    epochs: positiveInteger(flags.epochs as string, '--epochs'),
+    epochs: positiveInteger(flags.epochs ?? String(methodDefaults.epochs), '--epochs'),
     batchSize: positiveInteger(flags.batchSize as string, '--batch-size'),
-    learningRate: positiveNumber(flags.learningRate as string, '--learning-rate'),
+    learningRate: positiveNumber(flags.learningRate ?? String(methodDefaults.learningRate), '--learning-rate'),
     weightDecay: decay,
     optimizer: flags.optimizer as 'sgd' | 'adam',
     confidence: confidenceOf(flags.confidence as string),
     towers: flags.towers as 'both' | 'query' | 'item',
-    patience: positiveIntegerOrZero(flags.patience as string, '--patience'),
+    patience: positiveIntegerOrZero(flags.patience ?? String(methodDefaults.patience), '--patience'),
     validationFraction: fraction,
     seed,
   };
