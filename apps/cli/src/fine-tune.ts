@@ -1,6 +1,6 @@
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
 import { EmptyInputError, type FineTuningInput, type ItemsSet, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
-import { type BatchProgress, type EpochRecord, evaluateRetrieval, FeaturesExtractor, LinearAdapter, Trainer, type TrainingResult } from '@clicktune/tensor';
+import { type BatchProgress, type EmbeddingModel, type EpochRecord, evaluateRetrieval, FeaturesExtractor, LinearAdapter, Trainer, type TrainingResult } from '@clicktune/tensor';
 import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, judgedNdcg, relevanceSessions, topCandidates } from './click-training';
 
 /** What `train` and `demo` fine-tune with; every field has a CLI flag. */
@@ -74,6 +74,10 @@ export interface FineTuneRun {
   readonly validationSessions: number;
   /** How the kept epoch was chosen, in words. */
   readonly selection: string;
+  /** The selection criterion of the adapter in service, when one competed. */
+  readonly inServiceScore: number | null;
+  /** No epoch beat the adapter in service: keep serving it (`adapter` holds the best epoch all the same). */
+  readonly keptInService: boolean;
 }
 
 /** Splits off validation queries, builds an identity adapter and trains it (the shared core of `train` and `demo`). */
@@ -93,6 +97,12 @@ export async function fineTune(options: {
    * full-catalogue NDCG@10 of these queries (the untrained adapter competes too).
    */
   labelledSelection?: { queries: readonly string[]; relevance: Relevance };
+  /**
+   * The adapter users are served now (a later round of the loop): it competes
+   * with the epochs instead of the untrained adapter, when there is a
+   * criterion to compare them by.
+   */
+  inService?: EmbeddingModel;
   /** Called once before training with what it trains on and how it selects. */
   onPlan?: (plan: { trainSessions: number; validationSessions: number; selection: string }) => void;
 }): Promise<FineTuneRun> {
@@ -128,18 +138,21 @@ export async function fineTune(options: {
     maxAbsDifference: settings.maxAbsDifference,
     seed: settings.seed,
   });
-  const selectBy = labelled
-    ? { name: `NDCG@10 on ${labelled.queries.length} labelled queries`, evaluate: async () => (await evaluateRetrieval(adapter, labelled.queries, labelled.relevance, options.items, { k: 10 })).ndcg }
+  const criterion = labelled
+    ? { name: `NDCG@10 on ${labelled.queries.length} labelled queries`, of: async (model: EmbeddingModel) => (await evaluateRetrieval(model, labelled.queries, labelled.relevance, options.items, { k: 10 })).ndcg }
     : judgements && judgedQueries > 0
-      ? { name: `click-judged NDCG@10 on ${judgedQueries} validation queries`, evaluate: () => judgedNdcg(adapter, judgements, options.items) }
+      ? { name: `click-judged NDCG@10 on ${judgedQueries} validation queries`, of: (model: EmbeddingModel) => judgedNdcg(model, judgements, options.items) }
       : undefined;
+  const inService = criterion ? options.inService : undefined;
+  const selectBy = criterion ? { name: criterion.name, evaluate: () => criterion.of(adapter), includeInitial: inService === undefined } : undefined;
   const selection = selectBy
-    ? `the epoch with the best ${selectBy.name} (the untrained adapter competing)${labelled ? ', not by clicks' : ''}`
+    ? `the epoch with the best ${selectBy.name} (${inService ? 'the adapter in service' : 'the untrained adapter'} competing)${labelled ? ', not by clicks' : ''}`
     : clickTune
       ? 'the last epoch: no validation query has a click-judged relevant result to select with'
       : settings.patience > 0
         ? 'the epoch with the lowest validation loss'
         : 'the last epoch';
+  const inServiceScore = inService && criterion ? await criterion.of(inService) : null;
   const trainer = new Trainer(extractor, {
     epochs: settings.epochs,
     batchSize: settings.batchSize,
@@ -161,7 +174,10 @@ export async function fineTune(options: {
   try {
     options.onPlan?.({ trainSessions: trainSessions.length, validationSessions: split.test.length, selection });
     const result = await trainer.train(trainSessions, options.items, split.test);
-    return { adapter, result, trainSessions: trainSessions.length, validationSessions: split.test.length, selection };
+    const bestEpoch = Math.max(...result.history.map((record) => record.selectionScore ?? Number.NEGATIVE_INFINITY));
+    // Ties keep the adapter in service: a change has to earn its deployment.
+    const keptInService = inServiceScore !== null && inServiceScore >= bestEpoch;
+    return { adapter, result, trainSessions: trainSessions.length, validationSessions: split.test.length, selection, inServiceScore, keptInService };
   } finally {
     trainer.dispose();
   }

@@ -80,6 +80,19 @@ describe('clicktune (the real binary)', () => {
     expect(trainedSummary.method).toBe('clicktune');
     expect(trained.stderr).toMatch(/method clicktune: \d+ training sessions \(one per query with a click-model relevant result\)/);
     expect(existsSync(adapter)).toBe(true);
+    // A later round: the adapter in service competes with the epochs. Retraining with the same seed and data
+    // reproduces it epoch for epoch, so the best epoch only ties it — and a tie keeps the adapter in service.
+    const roundArgs = ['--sessions', sessions, '--epochs', '3', '--batch-size', '32', '--validation-fraction', '0.5', '--json'];
+    const firstRound = join(folder, 'round1.safetensors');
+    expect(clicktune(['train', ...data, ...roundArgs, '--out', firstRound]).code).toBe(0);
+    const secondRound = clicktune(['train', ...data, ...roundArgs, '--out', join(folder, 'round2.safetensors'), '--in-service', firstRound]);
+    expect(secondRound.code).toBe(0);
+    const second = JSON.parse(secondRound.stdout);
+    expect(second.selection).toContain('the adapter in service competing');
+    expect(second.keptInService).toBe(true);
+    expect(second.inServiceScore).toBe(Math.max(...second.history.map((record: { selectionScore: number }) => record.selectionScore)));
+    expect(secondRound.stderr).toContain('no epoch beat the adapter in service');
+    expect(readFileSync(join(folder, 'round2.safetensors'))).toEqual(readFileSync(firstRound));
     const pairwise = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'pairwise.safetensors'), '--method', 'pairwise', '--epochs', '1', '--json']);
     expect(pairwise.code).toBe(0);
     expect(JSON.parse(pairwise.stdout).method).toBe('pairwise');

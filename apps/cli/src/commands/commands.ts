@@ -187,7 +187,8 @@ export function registerCommands(program: Command): void {
     .option('--history <file>', 'per-epoch history as JSON')
     .option('--select-with-qrels', 'keep the epoch with the best NDCG@10 on the --qrels judgements instead of the click validation loss')
     .option('--select-query-ids <file>', 'with --select-with-qrels: only these labelled queries (one id per line), e.g. a dev split')
-    .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string; selectWithQrels?: boolean; selectQueryIds?: string }) => {
+    .option('--in-service <file>', 'the adapter users are served now (after the first round of the loop): it competes with the epochs, and --out gets it back unless an epoch beats it')
+    .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string; selectWithQrels?: boolean; selectQueryIds?: string; inService?: string }) => {
       if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
       const seed = seedOf(flags);
       const settings = settingsOf(flags, seed);
@@ -203,6 +204,7 @@ export function registerCommands(program: Command): void {
         labelledSelection = { queries, relevance: data.relevance };
         info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
       }
+      const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
       const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
       const progress = trainingProgress(!flags.json);
       const stop = interruptible();
@@ -216,6 +218,7 @@ export function registerCommands(program: Command): void {
           resumeFrom: flags.resume ? checkpointPath : undefined,
           signal: stop.signal,
           labelledSelection,
+          inService,
           onPlan: (plan) => info(`method ${settings.method}: ${plan.trainSessions} training sessions${settings.method === 'clicktune' ? ' (one per query with a click-model relevant result)' : ''}, ${plan.validationSessions} validation sessions; keeping ${plan.selection}`),
           onBatch: progress.onBatch,
           onEpoch: (record) => {
@@ -228,12 +231,17 @@ export function registerCommands(program: Command): void {
           process.exitCode = EXIT_CODES.interrupted;
           return;
         }
-        await saveAdapter(run.adapter, flags.out, { trainedOn: String(sessions.length), seed: String(seed) });
+        const best = Math.max(...run.result.history.map((record) => record.selectionScore ?? Number.NEGATIVE_INFINITY));
+        if (run.keptInService) info(`no epoch beat the adapter in service (${run.inServiceScore?.toFixed(4)} against ${best.toFixed(4)}): ${flags.out} gets it back unchanged`);
+        else if (run.inServiceScore !== null) info(`the retrained adapter beat the one in service (${best.toFixed(4)} against ${run.inServiceScore.toFixed(4)})`);
+        else if (inService) info('the adapter in service could not compete: there is no selection criterion (no validation query with a click-judged relevant result)');
+        await saveAdapter(run.keptInService && inService ? inService : run.adapter, flags.out, { trainedOn: String(sessions.length), seed: String(seed) });
         if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
-        if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
+        if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, inServiceScore: run.inServiceScore, keptInService: run.keptInService, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
         else info(`adapter → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
         run.adapter.dispose();
       } finally {
+        inService?.dispose();
         progress.stop();
         stop.release();
       }
