@@ -95,9 +95,14 @@ function sessionInit(query: QueryReference): string | { text: string } | { embed
   return { embedding: Array.from(query.embedding) };
 }
 
+/** The queries with at least one relevant judgement: the only ones a ranking metric can score. */
+export function queriesWithRelevant(judgements: ReadonlyMap<string, ReadonlyMap<string, number>>): string[] {
+  return [...judgements].filter(([, grades]) => [...grades.values()].some((grade) => grade > 0)).map(([query]) => query);
+}
+
 /** Condensed-list NDCG@10 (Sakai, 2007): each query's judged items only, re-ranked by the model; queries without a relevant judgement are left out. */
 export async function judgedNdcg(model: EmbeddingModel, judgements: ReadonlyMap<string, ReadonlyMap<string, number>>, items: ItemsSet): Promise<number> {
-  const queries = [...judgements.keys()].filter((query) => [...(judgements.get(query)?.values() ?? [])].some((grade) => grade > 0));
+  const queries = queriesWithRelevant(judgements);
   if (queries.length === 0) return 0;
   const probes = queries.map((query) => FineTuningInput.create({ query: sessionInit(queryOfKey(query)), results: [...(judgements.get(query)?.keys() ?? [])] }));
   const scores = await scoreSessions(model, probes, items);

@@ -212,12 +212,12 @@ async function trainRound(
 ): Promise<RoundResult> {
   const { sample } = setup;
   // ClickTune trains on click-model relevance (denoised clicks), listed after the base model's top 20.
-  const candidates = new Map([...setup.pools].map(([query, pool]) => [`id:${query}`, pool.slice(0, 20).map((entry) => entry.id)]));
-  const split = variant.training === 'clickTune' ? { train: relevanceSessions(clickSplit.train, clickModelRelevance(clickSplit.train, settings.clickLabels), { candidates }), test: clickSplit.test } : clickSplit;
+  const split = variant.training === 'clickTune' ? { train: relevanceSessions(clickSplit.train, clickModelRelevance(clickSplit.train, settings.clickLabels), { candidates: baseTop20(setup) }), test: clickSplit.test } : clickSplit;
   const judgements = variant.selection === 'clickModel' ? clickJudgements(clickSplit.test, { ...settings.clickLabels, minExamination: settings.minExamination }) : undefined;
-  const examination = estimatePropensitiesEm(clickObservations(clickSplit.train, 10), { positions: 10 }).propensities;
+  // Only the IPS criterion needs the examination propensities (an EM pass over the training logs).
+  const examination = variant.selection === 'ips' ? estimatePropensitiesEm(clickObservations(clickSplit.train, 10), { positions: 10 }).propensities : undefined;
   const selectBy =
-    variant.selection === 'ips'
+    examination
       ? { name: 'IPS click DCG@10', evaluate: async () => (await estimateClickDcg(model, clickSplit.test, sample.items, { k: 10, examination })).estimate }
       : judgements
         ? { name: 'click-judged NDCG@10 (validation queries)', evaluate: () => judgedNdcg(model, judgements, sample.items) }
@@ -249,11 +249,16 @@ async function trainRound(
       log(`  ${variant.name} seed ${seed} epoch ${record.epoch + 1}: dev NDCG@10 ${devCurve.at(-1)?.toFixed(4)}, held-out NDCG@10 ${curve.at(-1)?.toFixed(4)}${record.selectionScore !== null ? `, ${selectBy?.name} ${record.selectionScore.toFixed(4)}` : `, validation loss ${record.validationLoss?.toFixed(4)}`}`);
     },
   });
-  await trainer.train(split.train, sample.items, split.test);
+  const result = await trainer.train(split.train, sample.items, split.test);
   trainer.dispose();
-  const bestEpoch = Math.max(...selectionScores.map((score) => score ?? Number.NEGATIVE_INFINITY));
-  const keptIncumbent = incumbent !== undefined && initialSelectionScore !== null && initialSelectionScore >= bestEpoch;
+  // Ties keep the model in service, as `train --in-service` does.
+  const keptIncumbent = incumbent !== undefined && initialSelectionScore !== null && initialSelectionScore >= (result.bestSelectionScore ?? Number.NEGATIVE_INFINITY);
   return { curve, selectionScores, initialSelectionScore, devCurve, keptIncumbent };
+}
+
+/** The base model's top 20 per training query, keyed as `relevanceSessions` wants them. */
+function baseTop20(setup: SeedSetup): Map<string, string[]> {
+  return new Map([...setup.pools].map(([query, pool]) => [`id:${query}`, pool.slice(0, 20).map((entry) => entry.id)]));
 }
 
 /** The top 50 of a model for every training query: what it shows, and explores from. */

@@ -1,7 +1,7 @@
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
 import { EmptyInputError, type FineTuningInput, type ItemsSet, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
 import { type BatchProgress, type EmbeddingModel, type EpochRecord, evaluateRetrieval, FeaturesExtractor, LinearAdapter, Trainer, type TrainingResult } from '@clicktune/tensor';
-import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, judgedNdcg, relevanceSessions, topCandidates } from './click-training';
+import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, judgedNdcg, queriesWithRelevant, relevanceSessions, topCandidates } from './click-training';
 
 /** What `train` and `demo` fine-tune with; every field has a CLI flag. */
 export interface FineTuneSettings {
@@ -117,7 +117,7 @@ export async function fineTune(options: {
     );
   }
   const judgements = clickTune ? clickJudgements(split.test, { ...settings.clickLabels, minExamination: settings.minExamination }) : undefined;
-  const judgedQueries = [...(judgements?.values() ?? [])].filter((grades) => [...grades.values()].some((grade) => grade > 0)).length;
+  const judgedQueries = judgements ? queriesWithRelevant(judgements).length : 0;
   const adapter =
     options.adapter ?? new LinearAdapter({ inputDimension: options.items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries });
   let trainSessions = split.train;
@@ -174,9 +174,8 @@ export async function fineTune(options: {
   try {
     options.onPlan?.({ trainSessions: trainSessions.length, validationSessions: split.test.length, selection });
     const result = await trainer.train(trainSessions, options.items, split.test);
-    const bestEpoch = Math.max(...result.history.map((record) => record.selectionScore ?? Number.NEGATIVE_INFINITY));
     // Ties keep the adapter in service: a change has to earn its deployment.
-    const keptInService = inServiceScore !== null && inServiceScore >= bestEpoch;
+    const keptInService = inServiceScore !== null && inServiceScore >= (result.bestSelectionScore ?? Number.NEGATIVE_INFINITY);
     return { adapter, result, trainSessions: trainSessions.length, validationSessions: split.test.length, selection, inServiceScore, keptInService };
   } finally {
     trainer.dispose();

@@ -76,6 +76,8 @@ describe('selection by a criterion', () => {
     const trainer = new Trainer(extractor, { epochs: 3, batchSize: 10, learningRate: 0.1, selectBy: { name: 'falling', evaluate: () => 1 - 0.1 * calls++ } });
     const result = await trainer.train(sessions, items, sessions.slice(0, 5));
     expect(result.history.map((record) => record.selectionScore)).toEqual([0.9, 0.8, 0.7]);
+    // The kept (untrained) weights scored 1 before training.
+    expect(result.bestSelectionScore).toBe(1);
     expect(Array.from(await (model.queryWeights as tf.Variable).data())).toEqual(before);
     trainer.dispose();
     model.dispose();
@@ -99,6 +101,7 @@ describe('selection by a criterion', () => {
     });
     const result = await trainer.train(sessions, items, sessions.slice(0, 5));
     expect(result.history.map((record) => record.selectionScore)).toEqual([1, 0.9, 0.8]);
+    expect(result.bestSelectionScore).toBe(1);
     expect(afterFirstEpoch).not.toEqual([1, 0, 0, 1]);
     expect(Array.from(await (model.queryWeights as tf.Variable).data())).toEqual(afterFirstEpoch);
     trainer.dispose();

@@ -94,7 +94,10 @@ export interface TrainingResult {
   readonly steps: number;
   readonly stoppedEarly: boolean;
   readonly interrupted: boolean;
+  /** The kept weights' validation loss — or, with `selectBy`, their criterion negated. */
   readonly bestValidationLoss: number | null;
+  /** With `selectBy`: the criterion of the kept weights (every validation counts, also those between epochs). */
+  readonly bestSelectionScore: number | null;
 }
 
 interface TrainerState {
@@ -356,7 +359,8 @@ export class Trainer {
       this.optimizers.flatMap((entry) => entry.variables).forEach((variable, index) => variable.assign(restored[index] as tf.Tensor));
       tf.dispose(restored);
     }
-    return { history: state.history, steps: state.step, stoppedEarly, interrupted, bestValidationLoss: state.bestValidationLoss };
+    const bestSelectionScore = selectBy && state.bestValidationLoss !== null ? -state.bestValidationLoss : null;
+    return { history: state.history, steps: state.step, stoppedEarly, interrupted, bestValidationLoss: state.bestValidationLoss, bestSelectionScore };
   }
 
   /** Writes model variables, optimizer state and trainer state to one safetensors file, atomically. */

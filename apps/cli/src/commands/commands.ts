@@ -231,9 +231,9 @@ export function registerCommands(program: Command): void {
           process.exitCode = EXIT_CODES.interrupted;
           return;
         }
-        const best = Math.max(...run.result.history.map((record) => record.selectionScore ?? Number.NEGATIVE_INFINITY));
-        if (run.keptInService) info(`no epoch beat the adapter in service (${run.inServiceScore?.toFixed(4)} against ${best.toFixed(4)}): ${flags.out} gets it back unchanged`);
-        else if (run.inServiceScore !== null) info(`the retrained adapter beat the one in service (${best.toFixed(4)} against ${run.inServiceScore.toFixed(4)})`);
+        const best = run.result.bestSelectionScore?.toFixed(4) ?? '—';
+        if (run.keptInService) info(`no epoch beat the adapter in service (${run.inServiceScore?.toFixed(4)} against ${best}): ${flags.out} gets it back unchanged`);
+        else if (run.inServiceScore !== null) info(`the retrained adapter beat the one in service (${best} against ${run.inServiceScore.toFixed(4)})`);
         else if (inService) info('the adapter in service could not compete: there is no selection criterion (no validation query with a click-judged relevant result)');
         await saveAdapter(run.keptInService && inService ? inService : run.adapter, flags.out, { trainedOn: String(sessions.length), seed: String(seed) });
         if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
