@@ -1,6 +1,10 @@
-import { EmptyInputError, type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
-import { loadEmojiSample } from '@clicktune/datasets';
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ClickTuneError, EmptyInputError, type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
+import { loadSample, SAMPLE_NAMES } from '@clicktune/datasets';
 import { usageError } from './exit-codes';
+import type { Task } from './harness/experiment';
 
 /** Where the catalogue, queries and judgements come from: the embedded sample or files. */
 export interface DataFlags {
@@ -21,9 +25,8 @@ export interface LoadedData {
 
 export async function loadData(flags: DataFlags, need: { queries?: boolean; relevance?: boolean } = {}): Promise<LoadedData> {
   if (flags.sample !== undefined) {
-    if (flags.sample !== 'emoji') throw usageError(`unknown sample ${JSON.stringify(flags.sample)}: the embedded sample is "emoji"`, '--sample');
-    const sample = await loadEmojiSample();
-    return { items: sample.items, queries: sample.queries, relevance: sample.relevance, description: `emoji sample (${sample.items.size} items, ${sample.queries.size} queries)` };
+    const sample = await sampleOf(flags.sample);
+    return { items: sample.items, queries: sample.queries, relevance: sample.relevance, description: `${sample.name} sample (${sample.items.size} items, ${sample.queries.size} queries)` };
   }
   let items: ItemsSet;
   if (flags.items) items = await readItemsJsonl(flags.items);
@@ -34,6 +37,33 @@ export async function loadData(flags: DataFlags, need: { queries?: boolean; rele
   const relevance = flags.qrels ? await readRelevance(flags.qrels) : undefined;
   if (need.relevance && !relevance) throw usageError('give --qrels file (TREC qrels or JSONL) or --sample emoji', '--qrels');
   return { items, queries, relevance, description: `${items.size} items${queries ? `, ${queries.size} queries` : ''}` };
+}
+
+async function sampleOf(name: string) {
+  if (!(SAMPLE_NAMES as readonly string[]).includes(name)) throw usageError(`unknown sample ${JSON.stringify(name)}: the embedded samples are ${SAMPLE_NAMES.join(', ')}`, '--sample');
+  return loadSample(name as (typeof SAMPLE_NAMES)[number]);
+}
+
+/**
+ * The tasks of the demo and the harness: the embedded samples named by
+ * --sample (comma-separated), or one task from --items/--queries/--qrels
+ * files, or `fallback` when neither is given.
+ */
+export async function loadTasks(flags: DataFlags, fallback: readonly string[]): Promise<Task[]> {
+  const fromFiles = flags.items !== undefined || flags.itemsMatrix !== undefined || flags.queries !== undefined || flags.qrels !== undefined;
+  if (fromFiles && flags.sample !== undefined) throw usageError('give either --sample or --items/--queries/--qrels files, not both', '--sample');
+  if (fromFiles) {
+    const data = await loadData(flags, { queries: true, relevance: true });
+    const name = (flags.items ?? flags.itemsMatrix ?? 'files').replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '');
+    return [{ name, items: data.items, queries: data.queries as ItemsSet, relevance: data.relevance as Relevance }];
+  }
+  const names = flags.sample === undefined ? fallback : flags.sample.split(',').map((name) => name.trim());
+  const tasks: Task[] = [];
+  for (const name of names) {
+    const sample = await sampleOf(name);
+    tasks.push({ name: sample.name, items: sample.items, queries: sample.queries, relevance: sample.relevance });
+  }
+  return tasks;
 }
 
 /** Sessions from a JSONL file or stdin (`-`); warnings (dropped events) go to stderr. */
@@ -64,3 +94,42 @@ export const positiveInteger = (value: string, flag: string) => parseNumber(valu
 export const positiveNumber = (value: string, flag: string) => parseNumber(value, flag, (number) => number > 0, 'a number > 0');
 
 export { ItemsSet };
+
+/** Fails before long work, not after it, when `file` cannot be written: its folder must exist and be writable, and it must not be a folder. */
+export async function preflightOutput(file: string): Promise<void> {
+  if (file === '-') return;
+  const fail = (reason: string) => new ClickTuneError('io-error', reason, { location: { file } });
+  const folder = dirname(resolve(file));
+  const info = await stat(folder).catch(() => null);
+  if (!info?.isDirectory()) throw fail(`cannot write here: the folder ${folder} does not exist`);
+  await access(folder, constants.W_OK).catch(() => {
+    throw fail(`cannot write here: the folder ${folder} is not writable`);
+  });
+  if ((await stat(file).catch(() => null))?.isDirectory()) throw fail('cannot write here: it is a folder');
+}
+
+/**
+ * Creates `folder` and any missing parents, one level at a time (Node's
+ * recursive mkdir never returns under /proc), failing with a one-line error.
+ */
+export async function ensureFolder(folder: string): Promise<void> {
+  const fail = (reason: string) => new ClickTuneError('io-error', `cannot create the folder: ${reason}`, { location: { file: folder } });
+  const missing: string[] = [];
+  let current = resolve(folder);
+  for (;;) {
+    const info = await stat(current).catch(() => null);
+    if (info) {
+      if (!info.isDirectory()) throw fail(`${current} is a file`);
+      break;
+    }
+    missing.unshift(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing) {
+    await mkdir(level).catch((error: NodeJS.ErrnoException) => {
+      throw fail(`${level}: ${error.code ?? error.message}`);
+    });
+  }
+}

@@ -1,5 +1,5 @@
 import type { DemoResult } from './demo';
-import { keptEpoch } from './experiment';
+import { keptEpoch } from './harness/experiment';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[character] as string);
 
@@ -64,19 +64,21 @@ export function renderDemoReport(result: DemoResult): string {
   const epochRows = (result.runs[0]?.curve ?? [])
     .map((_, epoch) => `<tr><td>${epoch + 1}</td>${result.runs.map((run) => `<td>${run.selectionScores[epoch]?.toFixed(4) ?? '—'}</td><td>${run.curve[epoch]?.toFixed(4) ?? '—'}</td>`).join('')}</tr>`)
     .join('');
-  const settings = Object.entries(result.settings)
+  const settings = Object.entries({ ...result.settings, training: result.training })
     .map(([key, value]) => `<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(typeof value === 'object' ? JSON.stringify(value) : String(value))}</td></tr>`)
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ClickTune demo report</title>
+<html lang="en"><head><meta charset="utf-8"><title>ClickTune demo report: ${escapeHtml(result.task)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ddd;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.note{background:#fff8e1;border-left:4px solid #f2b01e;padding:0.6em 1em}.charts{display:flex;flex-wrap:wrap;gap:1em}</style>
 </head><body>
-<h1>ClickTune demo: emoji keyword search</h1>
-<p class="note">The clicks are <strong>simulated</strong> (a position-based click model) over <strong>real, human-curated relevance</strong> (CLDR emoji keywords from emojibase-data). Quality is measured on <strong>held-out queries</strong> that no click came from, against the human labels; those labels are used only for this report. The weights kept are chosen by clicks alone.</p>
-<p>${result.sample.items} emoji, ${result.sample.queries} keyword queries: ${result.sample.trainQueries} train / ${result.sample.testQueries} test. ${result.settings.sessions} simulated sessions per run, logged in ${result.settings.rounds} round${result.settings.rounds === 1 ? '' : 's'} (each round after the first is served by the model the previous round kept; the curves below are the last round's). Backend: ${escapeHtml(result.backend.name)} (${escapeHtml(result.backend.detail)}). Run time ${result.seconds.toFixed(1)} s.</p>
+<h1>ClickTune demo: ${escapeHtml(result.task)}</h1>
+<p class="note">The clicks are <strong>simulated</strong> (a position-based click model) over <strong>real relevance judgements</strong> (${escapeHtml(result.task)}). Quality is measured on <strong>held-out queries</strong> that no click came from, against the human labels; those labels are used only for this report. The weights kept are chosen by clicks alone, and the deployment gate lets a new adapter replace the model in service only when its gain on held-out validation queries is positive with confidence.</p>
+<p>${result.sample.items} items, ${result.sample.queries} queries: ${result.sample.trainQueries} train / ${result.sample.testQueries} test. ${result.settings.sessions} simulated sessions per run, logged in ${result.settings.rounds} round${result.settings.rounds === 1 ? '' : 's'} (each round after the first is served by the model the previous round kept; the curves below are the last round's). Backend: ${escapeHtml(result.backend.name)} (${escapeHtml(result.backend.detail)}). Run time ${result.seconds.toFixed(1)} s.</p>
 <h2>Held-out queries, full-catalogue retrieval</h2>
 <table><tr><th>metric</th><th>base embeddings</th>${header}</tr>${metricRows}</table>
-<p>${result.runs.map((run) => `${escapeHtml(run.variant.name)}: kept ${keptEpoch(run) === 0 ? (run.rounds > 1 ? 'the model already in service (no epoch of the retrained one beat it on the clicks-only criterion)' : 'the untrained model (no epoch beat it on the clicks-only criterion, so nothing changed)') : `epoch ${keptEpoch(run)}${run.rounds > 1 ? ` of round ${run.rounds}` : ''}`}.`).join(' ')} Selection criterion: click-judged NDCG@10 of held-out training queries — their shown items that clicks judge (relevant: click-model attractiveness ≥ 0.5 and ≥ 2 clicks; not relevant: examined ≥ ${result.settings.minExamination} times in expectation without that), re-ranked by the model (clicks only).</p>
+<p>${result.runs.map((run) => `${escapeHtml(run.variant.name)}: kept ${keptEpoch(run) === 0 ? (run.rounds > 1 ? 'the model already in service (no epoch of the retrained one beat it on the clicks-only criterion)' : 'the untrained model (no epoch beat it on the clicks-only criterion, so nothing changed)') : `epoch ${keptEpoch(run)}${run.rounds > 1 ? ` of round ${run.rounds}` : ''}`}.`).join(' ')} Selection criterion: click-judged NDCG@10 of held-out training queries — their shown items that clicks judge (relevant: click-model attractiveness ≥ 0.5 and ≥ 2 clicks; not relevant: examined ≥ ${result.training.minExamination} times in expectation without that), re-ranked by the model (clicks only).</p>
+<h2>The deployment gate</h2>
+<ul>${result.runs.flatMap((run) => run.decisions.map((decision, round) => `<li>${escapeHtml(run.variant.name)}, round ${round + 1}: <strong>${decision.deploy ? 'deployed' : 'kept the model in service'}</strong> — ${escapeHtml(decision.reason)}</li>`)).join('')}</ul>
 <div class="charts">${quality}${selection}</div>
 <h2>Per epoch</h2>
 <table><tr><th>epoch</th>${result.runs.map((run) => `<th>${escapeHtml(run.variant.name)}: selection (clicks)</th><th>held-out NDCG@10 (labels, reported only)</th>`).join('')}</tr>${epochRows}</table>

@@ -26,6 +26,17 @@ function fixture() {
   return folder;
 }
 
+/** A query-only safetensors adapter over 3-d vectors whose [output, input] weight is `weight` (row-major). */
+function adapterBytes(weight: number[]): Buffer {
+  const header = JSON.stringify({
+    __metadata__: { format: 'clicktune-linear-adapter', version: '1', towers: 'query', shared: 'false', residual: 'false', inputDimension: '3', outputDimension: '3' },
+    'query_adapter.weight': { dtype: 'F32', shape: [3, 3], data_offsets: [0, 36] },
+  });
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([length, Buffer.from(header), Buffer.from(Float32Array.from(weight).buffer)]);
+}
+
 describe('clicktune (the real binary)', () => {
   it('--help lists the commands and exits 0', () => {
     const result = clicktune(['--help']);
@@ -78,20 +89,22 @@ describe('clicktune (the real binary)', () => {
     expect(trainedSummary.history).toHaveLength(2);
     // The default is the harness's method, and the run says what it trained on and how it kept an epoch.
     expect(trainedSummary.method).toBe('clicktune');
-    expect(trained.stderr).toMatch(/method clicktune: \d+ training sessions \(one per query with a click-model relevant result\)/);
+    expect(trained.stderr).toMatch(/method clicktune: \d+ training sessions \(\d+ training lists, one per query with a click-model relevant result\)/);
+    // Four queries leave no validation query at 10%: nothing to gate on, so the identity stays in service, and the run says so.
+    expect(trainedSummary.deployed).toBe(false);
+    expect(trained.stderr).toContain('kept the model in service: no judged validation queries to compare on: not enough evidence, keeping the model in service');
     expect(existsSync(adapter)).toBe(true);
-    // A later round: the adapter in service competes with the epochs. Retraining with the same seed and data
-    // reproduces it epoch for epoch, so the best epoch only ties it — and a tie keeps the adapter in service.
+    // A later round: the gate compares the retrained adapter with the one in service; two validation
+    // queries are too little evidence, so the adapter in service is written back unchanged.
     const roundArgs = ['--sessions', sessions, '--epochs', '3', '--batch-size', '32', '--validation-fraction', '0.5', '--json'];
     const firstRound = join(folder, 'round1.safetensors');
     expect(clicktune(['train', ...data, ...roundArgs, '--out', firstRound]).code).toBe(0);
     const secondRound = clicktune(['train', ...data, ...roundArgs, '--out', join(folder, 'round2.safetensors'), '--in-service', firstRound]);
     expect(secondRound.code).toBe(0);
     const second = JSON.parse(secondRound.stdout);
-    expect(second.selection).toContain('the adapter in service competing');
-    expect(second.keptInService).toBe(true);
-    expect(second.inServiceScore).toBe(Math.max(...second.history.map((record: { selectionScore: number }) => record.selectionScore)));
-    expect(secondRound.stderr).toContain('no epoch beat the adapter in service');
+    expect(second.deployed).toBe(false);
+    expect(second.decision.deploy).toBe(false);
+    expect(second.decision.reason).toMatch(/not enough evidence, keeping the model in service$/);
     expect(readFileSync(join(folder, 'round2.safetensors'))).toEqual(readFileSync(firstRound));
     const pairwise = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'pairwise.safetensors'), '--method', 'pairwise', '--epochs', '1', '--json']);
     expect(pairwise.code).toBe(0);
@@ -99,14 +112,14 @@ describe('clicktune (the real binary)', () => {
     const badMethod = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'bad.safetensors'), '--method', 'listwise']);
     expect(badMethod.code).toBe(2);
     expect(badMethod.stderr).toContain('--method must be clicktune or pairwise');
-    // Sessions without clicks teach the click model nothing: a clear error, and no adapter file.
+    // Sessions without clicks teach the click model nothing: the identity stays in service, and the run says why.
     const unclicked = join(folder, 'unclicked.jsonl');
     writeFileSync(unclicked, readFileSync(sessions, 'utf8').trim().split('\n').map((line) => JSON.stringify({ ...JSON.parse(line), events: [] })).join('\n'));
     const noClicks = clicktune(['train', ...data, '--sessions', unclicked, '--out', join(folder, 'none.safetensors')]);
-    expect(noClicks.code).toBe(3);
-    expect(noClicks.stderr).toContain('has the clicks to be called relevant');
+    expect(noClicks.code).toBe(0);
+    expect(noClicks.stderr).toMatch(/kept the model in service: no \(query, result\) pair of the \d+ training sessions has the clicks to be called relevant .*: not enough evidence, keeping the model in service/);
     expect(noClicks.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(join(folder, 'none.safetensors'))).toBe(false);
+    expect(existsSync(join(folder, 'none.safetensors'))).toBe(true);
 
     // With a small labelled set, the kept epoch is chosen by its NDCG@10 instead of clicks, and the run says so.
     const labelled = join(folder, 'labelled.safetensors');
@@ -143,6 +156,12 @@ describe('clicktune (the real binary)', () => {
     expect(demo.settings.rounds).toBe(2);
     expect(demo.runs.map((run: { rounds: number }) => run.rounds)).toEqual([2, 2]);
     expect(demo.before.ndcg).toBeGreaterThan(0.15);
+    // The gate decided each round, with its numbers.
+    for (const run of demo.runs) {
+      expect(run.decisions).toHaveLength(2);
+      for (const decision of run.decisions) expect(decision.reason).toMatch(/(deploying the new adapter|keeping the model in service)$/);
+    }
+    expect(result.stderr).toBe('');
     const html = readFileSync(report, 'utf8');
     expect(html).toContain('<strong>simulated</strong>');
     expect(html).toContain('held-out NDCG@10');
@@ -155,13 +174,68 @@ describe('clicktune (the real binary)', () => {
 
   it('experiment reports every variant for every seed', () => {
     const folder = mkdtempSync(join(tmpdir(), 'clicktune-experiment-'));
-    const result = clicktune(['experiment', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--rounds', '1', '--out', folder]);
+    const result = clicktune(['experiment', '--sample', 'emoji', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--rounds', '1', '--out', folder]);
     expect(result.code).toBe(0);
     for (const name of ['base embeddings', 'original method', 'ClickTune, top-10 logs', 'ClickTune, exploration logs', 'supervised ceiling', 'epoch chosen on ~100 labelled queries']) expect(result.stdout).toContain(name);
     const saved = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8'));
     expect(saved.runs).toHaveLength(6);
     expect(saved.settings.rounds).toBe(1);
     expect(readFileSync(join(folder, 'experiment.svg'), 'utf8')).toContain('<svg');
+    // Every trained run reports the gate's decision; the original method runs without the gate, as EmbeddingStudio does.
+    for (const run of saved.runs.filter((entry: { variant: { training: string } }) => entry.variant.training !== 'none')) expect(run.decisions).toHaveLength(1);
+    expect(saved.runs.find((run: { variant: { training: string } }) => run.variant.training === 'original').decisions[0].reason).toContain('the gate is off');
+  });
+
+  it('experiment and demo run on a user\'s own files, and refuse an output they could not write before running', () => {
+    const folder = fixture();
+    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--qrels', join(folder, 'qrels.txt')];
+    const out = join(folder, 'results');
+    const result = clicktune(['experiment', ...data, '--seeds', '1', '--epochs', '1', '--sessions', '200', '--rounds', '1', '--out', out]);
+    expect(result.code).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8'));
+    expect(saved.tasks).toEqual(['items']);
+    expect(result.stdout).toContain('### items');
+    const blocked = join(folder, 'a-file');
+    writeFileSync(blocked, 'x');
+    const refused = clicktune(['experiment', ...data, '--seeds', '1', '--out', join(blocked, 'sub')]);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/a-file\/sub: cannot create the folder: .*a-file is a file\n$/);
+    // Under /proc a recursive mkdir never returns; this one must fail at once.
+    const proc = clicktune(['experiment', ...data, '--seeds', '1', '--out', '/proc/clicktune-results']);
+    expect(proc.code).toBe(4);
+    expect(proc.stderr).toMatch(/^clicktune: \/proc\/clicktune-results: cannot create the folder/);
+    const demo = clicktune(['demo', ...data, '--sessions', '200', '--epochs', '1', '--report', join(folder, 'missing', 'report.html')]);
+    expect(demo.code).toBe(4);
+    expect(demo.stderr).toMatch(/report\.html: cannot write here: the folder .*missing does not exist/);
+  });
+
+  it('simulate serves with an adapter and explores: deploy → log → retrain on your own qrels', () => {
+    const folder = fixture();
+    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--qrels', join(folder, 'qrels.txt')];
+    const sessions = join(folder, 'explored.jsonl');
+    const explored = clicktune(['simulate', ...data, '--sessions', '50', '--top-k', '4', '--slots', '1', '--depth', '8', '--positions', '1', '--out', sessions, '--json']);
+    expect(explored.code).toBe(0);
+    expect(JSON.parse(explored.stdout).policy).toBe('slots(1/4 at 2, depth 8)');
+    const logged = readFileSync(sessions, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    // The explored position logs a propensity of 1/5 (drawn from the five ranks 4–8), the fixed ones 1.
+    for (const session of logged) {
+      expect(session.results).toHaveLength(4);
+      expect(session.propensities[session.results[1]]).toBeCloseTo(1 / 5, 12);
+      expect(session.propensities[session.results[0]]).toBe(1);
+    }
+    // An adapter that swaps the first two coordinates serves other lists than the base embeddings.
+    const swap = join(folder, 'swap.safetensors');
+    writeFileSync(swap, adapterBytes([0, 1, 0, 1, 0, 0, 0, 0, 1]));
+    const base = clicktune(['simulate', ...data, '--sessions', '20', '--top-k', '3', '--out', join(folder, 'base.jsonl')]);
+    const served = clicktune(['simulate', ...data, '--sessions', '20', '--top-k', '3', '--adapter', swap, '--out', join(folder, 'served.jsonl')]);
+    expect(base.code).toBe(0);
+    expect(served.code).toBe(0);
+    const firstResults = (file: string) => readFileSync(join(folder, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line).results.join(','));
+    expect(firstResults('served.jsonl')).not.toEqual(firstResults('base.jsonl'));
+    const tooMany = clicktune(['simulate', ...data, '--sessions', '1e15', '--out', join(folder, 'huge.jsonl')]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/--sessions must be/);
+    expect(existsSync(join(folder, 'huge.jsonl'))).toBe(false);
   });
 
   it('reads sessions from stdin', () => {

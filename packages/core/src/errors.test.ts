@@ -22,6 +22,18 @@ describe('typed errors', () => {
     const error = new MissingItemsError(['x', 'y']);
     expect(error.code).toBe('missing-items');
     expect(error.message).toBe('2 unknown item ids: "x", "y"');
-    expect(error.at({ file: 'f', line: 3 }).message).toBe('f:3: 2 unknown item ids: "x", "y"');
+    const placed = error.at({ file: 'f', line: 3 });
+    expect(placed.message).toBe('f:3: 2 unknown item ids: "x", "y"');
+    expect(placed).toBeInstanceOf(MissingItemsError);
+    expect((placed as MissingItemsError).missingIds).toEqual(['x', 'y']);
+  });
+
+  it('at() keeps the code and reason of a base-class error (its constructor takes the code first)', () => {
+    const placed = new ClickTuneError('invalid-option', 'bad flag', { location: { field: '--epochs' } }).at({ file: 'cli' });
+    expect(placed.code).toBe('invalid-option');
+    expect(placed.reason).toBe('bad flag');
+    expect(placed.message).toBe('cli: --epochs: bad flag');
+    expect(placed.name).toBe('ClickTuneError');
+    expect(ClickTuneError.isInstance(placed)).toBe(true);
   });
 });

@@ -58,13 +58,18 @@ export class ClickTuneError extends Error {
     return typeof error === 'object' && error !== null && marker in error && (error as Record<symbol, unknown>)[marker] === true;
   }
 
-  /** The same error, placed at a file and line (fields already known are kept). */
+  /**
+   * The same error, placed at a file and line (fields already known are kept):
+   * same class, code, reason and extra fields, whatever the subclass's constructor takes.
+   */
   at(location: ErrorLocation): ClickTuneError {
-    const ErrorClass = this.constructor as new (
-      reason: string,
-      options: { location?: ErrorLocation; cause?: unknown },
-    ) => ClickTuneError;
-    return new ErrorClass(this.reason, { location: { ...location, ...this.location }, cause: this.cause });
+    const copy = new ClickTuneError(this.code, this.reason, { location: { ...location, ...this.location }, cause: this.cause });
+    Object.setPrototypeOf(copy, Object.getPrototypeOf(this));
+    copy.name = this.name;
+    for (const [key, value] of Object.entries(this)) {
+      if (!(key in copy)) Object.defineProperty(copy, key, { value, enumerable: true });
+    }
+    return copy;
   }
 }
 
@@ -114,9 +119,5 @@ export class MissingItemsError extends ClickTuneError {
     this.name = 'MissingItemsError';
     this.missingIds = missingIds;
     this.what = what;
-  }
-
-  override at(location: ErrorLocation): ClickTuneError {
-    return new MissingItemsError(this.missingIds, { location: { ...location, ...this.location }, what: this.what });
   }
 }

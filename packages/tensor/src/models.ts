@@ -103,7 +103,11 @@ export class LinearAdapter implements EmbeddingModel {
       if (given && given.length !== input * output) {
         throw new DimensionMismatchError(`initial ${which} weights have ${given.length} values, expected ${input} × ${output}`);
       }
-      return tf.variable(tf.tensor2d(given ?? (this.residual ? new Float32Array(input * output) : identity(input, output)), [input, output]), true);
+      // tf.variable shares the initial tensor's data; without disposing that tensor, each adapter leaked one per tower.
+      const value = tf.tensor2d(given ?? (this.residual ? new Float32Array(input * output) : identity(input, output)), [input, output]);
+      const variable = tf.variable(value, true);
+      value.dispose();
+      return variable;
     };
     this.queryWeights = this.towers === 'item' ? null : initial('query');
     this.itemWeights = this.shared ? this.queryWeights : this.towers === 'query' ? null : initial('item');

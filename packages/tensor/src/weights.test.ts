@@ -67,3 +67,16 @@ describe('adapter weights (safetensors)', () => {
     expect(() => new LinearAdapter({ inputDimension: 2, initialWeights: { query: new Float32Array(3) } })).toThrow(/3 values/);
   });
 });
+
+describe('non-finite adapter weights', () => {
+  it('are refused on save and on load', async () => {
+    const adapter = new LinearAdapter({ inputDimension: 2, initialWeights: { query: Float32Array.of(1, Number.NaN, 0, 1), item: Float32Array.of(1, 0, 0, 1) } });
+    await expect(encodeAdapter(adapter)).rejects.toThrow(/query_adapter\.weight has a non-finite value \(NaN at index 1\)/);
+    adapter.dispose();
+    const finite = new LinearAdapter({ inputDimension: 2 });
+    const { tensors, metadata } = decodeSafetensors(await encodeAdapter(finite));
+    finite.dispose();
+    (tensors.get('item_adapter.weight') as { data: Float32Array }).data[3] = Number.POSITIVE_INFINITY;
+    expect(() => decodeAdapter(encodeSafetensors(tensors, metadata), { file: 'a.safetensors' })).toThrow(/a\.safetensors.*item_adapter\.weight has a non-finite value \(Infinity at index 3\)/);
+  });
+});

@@ -23,6 +23,9 @@ export async function encodeAdapter(adapter: LinearAdapter, extraMetadata: Recor
   const add = async (name: string, weights: LinearAdapter['queryWeights']) => {
     if (!weights) return;
     const data = (await weights.data()) as Float32Array;
+    // Non-finite weights (a diverged run) would be served as garbage: refuse to write them.
+    const bad = data.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) throw new InvalidWeightsError(`${name} has a non-finite value (${data[bad]} at index ${bad}): training diverged; lower the learning rate`);
     tensors.set(name, { shape: [adapter.outputDimension, adapter.inputDimension], data: transpose(data, adapter.inputDimension, adapter.outputDimension) });
   };
   await add('query_adapter.weight', adapter.queryWeights);
@@ -54,6 +57,8 @@ export function decodeAdapter(bytes: Uint8Array, options: { queries?: ItemsSet; 
     if (tensor.shape.length !== 2 || tensor.shape[0] !== output || tensor.shape[1] !== input) {
       throw fail(`${name} has shape [${tensor.shape.join(', ')}], expected [${output}, ${input}]`);
     }
+    const bad = tensor.data.findIndex((value) => !Number.isFinite(value));
+    if (bad >= 0) throw fail(`${name} has a non-finite value (${tensor.data[bad]} at index ${bad})`);
     return transpose(tensor.data, output, input);
   };
   const query = read('query_adapter.weight');

@@ -1,17 +1,22 @@
 import { type BackendDescription, describeBackends, selectBackend } from '@clicktune/backends';
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
-import { SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
+import { ClickTuneError, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
+import { DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS } from '@clicktune/learn';
+import { explorationSlots, noExploration } from '@clicktune/explore';
 import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
 import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runDemo } from '../demo';
-import { EXPERIMENT_DEFAULTS, keptEpoch } from '../experiment';
+import { EXPERIMENT_DEFAULTS, type ExperimentSettings, keptEpoch, type Task, VARIANTS } from '../harness/experiment';
 import { EXIT_CODES, usageError } from '../exit-codes';
-import { DEFAULT_SETTINGS, type FineTuneSettings, fineTune, PAIRWISE_DEFAULTS } from '../fine-tune';
-import { type DataFlags, loadData, loadSessions, positiveInteger, positiveNumber, readIdList } from '../inputs';
+import { type DataFlags, ensureFolder, loadData, loadSessions, loadTasks, parseNumber, positiveInteger, positiveNumber, preflightOutput, readIdList } from '../inputs';
 import { trainingProgress } from '../progress';
 import { renderDemoReport } from '../report';
 import { withDataOptions, withRuntimeOptions } from './data-options';
+
+/** 10 million simulated sessions take a few GB in memory; larger runs belong in several files. */
+const MAX_SIMULATED_SESSIONS = 10_000_000;
 
 type Flags = DataFlags & { backend?: string; seed: string; json?: boolean };
 
@@ -31,6 +36,11 @@ function positiveIntegerOrZero(value: string, flag: string): number {
 
 const CONFIDENCES = ['dummy', 'slidingWindow', 'positionBias'];
 
+function oneOf<const Values extends readonly string[]>(value: string, values: Values, flag: string): Values[number] {
+  if (!values.includes(value)) throw usageError(`${flag} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`, flag);
+  return value as Values[number];
+}
+
 function confidenceOf(value: string): ConfidenceCalculatorOption {
   if (!CONFIDENCES.includes(value)) throw usageError(`--confidence must be one of ${CONFIDENCES.join(', ')}, got ${JSON.stringify(value)}`, '--confidence');
   return value as ConfidenceCalculatorOption;
@@ -48,30 +58,36 @@ function withTrainingOptions(command: Command): Command {
     .option('--confidence <name>', `confidence calculator: ${CONFIDENCES.join(', ')}`, 'dummy')
     .option('--towers <which>', 'adapt both towers, only query or only item', DEFAULT_SETTINGS.towers)
     .option('--patience <n>', `stop after n epochs without improvement of the selection criterion (pairwise: the validation loss); 0: off (default: ${DEFAULT_SETTINGS.patience}; pairwise: ${PAIRWISE_DEFAULTS.patience})`)
-    .option('--validation-fraction <x>', 'share of training queries held out for validation', String(DEFAULT_SETTINGS.validationFraction));
+    .option('--validation-fraction <x>', 'share of training queries held out for validation', String(DEFAULT_SETTINGS.validationFraction))
+    .option('--gate-confidence <x>', 'the deployment gate: a new adapter replaces the model in service only when the lower bound of its gain on the validation queries, at this one-sided confidence, is above 0', String(DEFAULT_SETTINGS.gate.confidence))
+    .option('--folds <k>', `1: one held-out validation split; k ≥ 2: cross-fitting — every query is held out once, so the gate sees k times the evidence (k + 1 trainings; clicktune method) (default: ${DEFAULT_SETTINGS.folds})`)
+    .option('--no-gate', 'deploy the kept epoch without the gate (the original\'s behaviour)');
 }
 
-function settingsOf(flags: Record<string, string>, seed: number): FineTuneSettings {
+function settingsOf(flags: Record<string, string | boolean>, seed: number): LearnSettingsInput {
   if (!['clicktune', 'pairwise'].includes(flags.method as string)) throw usageError(`--method must be clicktune or pairwise, got ${JSON.stringify(flags.method)}`, '--method');
   if (!['sgd', 'adam'].includes(flags.optimizer as string)) throw usageError(`--optimizer must be sgd or adam, got ${JSON.stringify(flags.optimizer)}`, '--optimizer');
   if (!['both', 'query', 'item'].includes(flags.towers as string)) throw usageError(`--towers must be both, query or item, got ${JSON.stringify(flags.towers)}`, '--towers');
   const fraction = Number(flags.validationFraction);
   if (!(fraction > 0 && fraction < 1)) throw usageError(`--validation-fraction must be in (0, 1), got ${JSON.stringify(flags.validationFraction)}`, '--validation-fraction');
   const decay = Number(flags.weightDecay);
-  if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
+  if (!(decay >= 0) || !Number.isFinite(decay)) throw usageError(`--weight-decay must be a finite number ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
+  const confidence = Number(flags.gateConfidence);
+  if (!(confidence >= 0.5 && confidence < 1)) throw usageError(`--gate-confidence must be in [0.5, 1), got ${JSON.stringify(flags.gateConfidence)}`, '--gate-confidence');
   const methodDefaults = flags.method === 'pairwise' ? PAIRWISE_DEFAULTS : DEFAULT_SETTINGS;
   return {
-    ...DEFAULT_SETTINGS,
     method: flags.method as 'clicktune' | 'pairwise',
-    epochs: positiveInteger(flags.epochs ?? String(methodDefaults.epochs), '--epochs'),
+    epochs: positiveInteger(String(flags.epochs ?? methodDefaults.epochs), '--epochs'),
     batchSize: positiveInteger(flags.batchSize as string, '--batch-size'),
-    learningRate: positiveNumber(flags.learningRate ?? String(methodDefaults.learningRate), '--learning-rate'),
+    learningRate: positiveNumber(String(flags.learningRate ?? methodDefaults.learningRate), '--learning-rate'),
     weightDecay: decay,
     optimizer: flags.optimizer as 'sgd' | 'adam',
     confidence: confidenceOf(flags.confidence as string),
     towers: flags.towers as 'both' | 'query' | 'item',
-    patience: positiveIntegerOrZero(flags.patience ?? String(methodDefaults.patience), '--patience'),
+    patience: positiveIntegerOrZero(String(flags.patience ?? methodDefaults.patience), '--patience'),
     validationFraction: fraction,
+    gate: { enabled: flags.gate !== false, confidence },
+    folds: flags.folds === undefined ? undefined : positiveInteger(String(flags.folds), '--folds'),
     seed,
   };
 }
@@ -88,6 +104,16 @@ function interruptible(): { signal: AbortSignal; release: () => void } {
   return { signal: controller.signal, release: () => process.off('SIGINT', handler) };
 }
 
+/** The bench app is optional (it is not published): `bench` and `backends --chromium` need it installed beside the CLI. */
+async function benchApp(): Promise<typeof import('@clicktune/bench')> {
+  try {
+    return await import('@clicktune/bench');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ClickTuneError('backend-unavailable', 'the benchmark app (@clicktune/bench) is not installed: it ships with the ClickTune repository (pnpm bench), not on npm');
+  }
+}
+
 export function registerCommands(program: Command): void {
   withRuntimeOptions(program.command('backends').description('list every backend: available or not, and why'))
     .option('--chromium', 'also list the backends as a page in headless Chromium sees them (webgpu, webgl, wasm, …)')
@@ -95,7 +121,7 @@ export function registerCommands(program: Command): void {
       let backends: BackendDescription[] = await describeBackends();
       let note: string | undefined;
       if (flags.chromium) {
-        const { describeInChromium } = await import('@clicktune/bench');
+        const { describeInChromium } = await benchApp();
         const inPage = await describeInChromium();
         if ('skipped' in inPage) note = `chromium: skipped — ${inPage.skipped}`;
         else {
@@ -116,19 +142,31 @@ export function registerCommands(program: Command): void {
     .option('--top-k <n>', 'results shown per session', '10')
     .option('--query-ids <file>', 'only these queries (one id per line), e.g. a training split')
     .option('--examination', 'record each result’s examination probability')
-    .action(async (flags: Flags & { out: string; sessions: string; clickModel: string; topK: string; queryIds?: string; examination?: boolean }) => {
-      const data = await loadData(flags, { queries: true, relevance: true });
+    .option('--adapter <file>', 'the adapter that serves the results (safetensors; default: the base embeddings) — deploy, log, retrain')
+    .option('--slots <n>', 'exploration: shown positions that show a result drawn from deeper in the ranking (default 0: none)', '0')
+    .option('--depth <n>', 'exploration: draw explored results from the ranks after the fixed ones down to this rank', '20')
+    .option('--positions <list>', 'exploration: the 0-based shown positions of the slots (default: the last ones)')
+    .action(async (flags: Flags & { out: string; sessions: string; clickModel: string; topK: string; queryIds?: string; examination?: boolean; adapter?: string; slots: string; depth: string; positions?: string }) => {
+      const count = positiveInteger(flags.sessions, '--sessions');
+      // Sessions are held in memory before they are written: refuse what cannot fit before doing any work.
+      if (count > MAX_SIMULATED_SESSIONS) throw usageError(`--sessions must be at most ${MAX_SIMULATED_SESSIONS.toLocaleString('en')} in one run, got ${flags.sessions}`, '--sessions');
+      const k = positiveInteger(flags.topK, '--top-k');
+      const slots = positiveIntegerOrZero(flags.slots, '--slots');
+      const depth = positiveInteger(flags.depth, '--depth');
+      const positions = flags.positions === undefined ? undefined : flags.positions.split(',').map((position) => positiveIntegerOrZero(position.trim(), '--positions'));
+      const policy = slots > 0 ? explorationSlots({ k, slots, depth, positions }) : noExploration({ k });
       const clickModel = resolveClickModel(flags.clickModel as ClickModelName);
+      await preflightOutput(flags.out);
+      const data = await loadData(flags, { queries: true, relevance: true });
       await selectBackend(flags.backend);
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
-      const base = new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
-      const lists = await retrieveTopK(base, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: positiveInteger(flags.topK, '--top-k') });
-      base.dispose();
+      const serving = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+      const lists = await retrieveTopK(serving, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: Math.max(k, slots > 0 ? depth : k) }).finally(() => serving.dispose());
       const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
       const sessions = simulateSessions({
         queries: queryIds,
-        sessions: positiveIntegerOrZero(flags.sessions, '--sessions'),
-        show: (query) => listOf.get(query) ?? [],
+        sessions: count,
+        show: (query, stream) => policy.choose(listOf.get(query) ?? [], stream),
         grade: (query, item) => data.relevance?.get(query)?.get(item) ?? 0,
         clickModel,
         random: SeededRandom.fromSeed(seedOf(flags)),
@@ -136,8 +174,8 @@ export function registerCommands(program: Command): void {
       });
       await writeJsonl(flags.out, sessions);
       const clicks = sessions.reduce((sum, session) => sum + session.events.length, 0);
-      if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: sessions.length, clicks, out: flags.out }));
-      else info(`simulated ${sessions.length} sessions (${clicks} clicks, ${clickModel.name}) → ${flags.out}`);
+      if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: sessions.length, clicks, policy: policy.name, out: flags.out }));
+      else info(`simulated ${sessions.length} sessions (${clicks} clicks, ${clickModel.name}, logging ${policy.name}) → ${flags.out}`);
     });
 
   withRuntimeOptions(withDataOptions(program.command('extract').description('sessions + items (+ adapter) → pair features JSONL')))
@@ -219,27 +257,39 @@ export function registerCommands(program: Command): void {
           signal: stop.signal,
           labelledSelection,
           inService,
-          onPlan: (plan) => info(`method ${settings.method}: ${plan.trainSessions} training sessions${settings.method === 'clicktune' ? ' (one per query with a click-model relevant result)' : ''}, ${plan.validationSessions} validation sessions; keeping ${plan.selection}`),
+          onPlan: (plan) =>
+            info(
+              `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
+            ),
           onBatch: progress.onBatch,
           onEpoch: (record) => {
             progress.stop();
             if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 (clicked results) ${record.ndcg?.toFixed(4) ?? '—'}${record.selectionScore !== null ? `, selection ${record.selectionScore.toFixed(4)}` : ''}`);
           },
         });
-        if (run.result.interrupted) {
-          info(`clicktune: interrupted; checkpoint at ${checkpointPath} — continue with the same command and --resume`);
-          process.exitCode = EXIT_CODES.interrupted;
-          return;
+        try {
+          if (run.result.interrupted) {
+            if (!existsSync(checkpointPath)) info('clicktune: interrupted before the final training began: nothing to resume, nothing written');
+            else info(`clicktune: interrupted; checkpoint at ${checkpointPath} — continue with the same command and --resume`);
+            process.exitCode = EXIT_CODES.interrupted;
+            return;
+          }
+          const { decision } = run;
+          info(`${decision.deploy ? 'deployed' : 'kept the model in service'}: ${decision.reason}`);
+          // What users should be served: the new adapter when the gate let it through, else the model in service (the identity at first).
+          const identity = decision.deploy || inService ? undefined : new LinearAdapter({ inputDimension: data.items.dimension, towers: run.settings.towers, residual: run.settings.residual, queries: data.queries });
+          const served = decision.deploy ? run.adapter : (inService ?? (identity as LinearAdapter));
+          try {
+            await saveAdapter(served, flags.out, { trainedOn: String(sessions.length), seed: String(seed), deployed: String(decision.deploy) });
+          } finally {
+            identity?.dispose();
+          }
+          if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
+          if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, inServiceScore: run.inServiceScore, deployed: decision.deploy, decision, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
+          else info(`${decision.deploy ? 'new adapter' : inService ? 'the adapter in service, unchanged,' : 'the identity adapter (base embeddings)'} → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
+        } finally {
+          run.adapter.dispose();
         }
-        const best = run.result.bestSelectionScore?.toFixed(4) ?? '—';
-        if (run.keptInService) info(`no epoch beat the adapter in service (${run.inServiceScore?.toFixed(4)} against ${best}): ${flags.out} gets it back unchanged`);
-        else if (run.inServiceScore !== null) info(`the retrained adapter beat the one in service (${best} against ${run.inServiceScore.toFixed(4)})`);
-        else if (inService) info('the adapter in service could not compete: there is no selection criterion (no validation query with a click-judged relevant result)');
-        await saveAdapter(run.keptInService && inService ? inService : run.adapter, flags.out, { trainedOn: String(sessions.length), seed: String(seed) });
-        if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
-        if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, inServiceScore: run.inServiceScore, keptInService: run.keptInService, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
-        else info(`adapter → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
-        run.adapter.dispose();
       } finally {
         inService?.dispose();
         progress.stop();
@@ -264,31 +314,17 @@ export function registerCommands(program: Command): void {
       else out(`${queryIds.length} queries: MRR@${k} ${metrics.mrr.toFixed(4)}  NDCG@${k} ${metrics.ndcg.toFixed(4)}  Recall@${k} ${metrics.recall.toFixed(4)}`);
     });
 
-  withRuntimeOptions(program.command('demo').description('the whole loop on the embedded emoji sample: simulate clicks with and without exploration, fine-tune, compare on held-out queries'))
-    .option('--sessions <n>', 'simulated sessions per run (all rounds together)', String(EXPERIMENT_DEFAULTS.sessions))
-    .option('--rounds <n>', 'deploy-log-retrain rounds: each round after the first is served by the previous round\'s model', String(EXPERIMENT_DEFAULTS.rounds))
-    .option('--epochs <n>', 'epochs per run', String(EXPERIMENT_DEFAULTS.epochs))
-    .option('--learning-rate <x>', 'learning rate', String(EXPERIMENT_DEFAULTS.learningRate))
-    .option('--weight-decay <x>', 'decay toward the identity adapter, per step', String(EXPERIMENT_DEFAULTS.weightDecay))
+  withHarnessOptions(withRuntimeOptions(withDataOptions(program.command('demo').description('the whole loop on a task (the embedded emoji sample, another --sample, or --items/--queries/--qrels): simulate clicks with and without exploration, fine-tune, gate, compare on held-out queries'))))
     .option('--report <file>', 'HTML report to write', 'clicktune-demo-report.html')
-    .action(async (flags: Flags & { sessions: string; rounds: string; epochs: string; learningRate: string; weightDecay: string; report: string }) => {
-      const decay = Number(flags.weightDecay);
-      if (!(decay >= 0)) throw usageError(`--weight-decay must be ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
-      const result = await runDemo({
-        backend: flags.backend,
-        seed: seedOf(flags),
-        settings: {
-          sessions: positiveInteger(flags.sessions, '--sessions'),
-          rounds: positiveInteger(flags.rounds, '--rounds'),
-          epochs: positiveInteger(flags.epochs, '--epochs'),
-          learningRate: positiveNumber(flags.learningRate, '--learning-rate'),
-          weightDecay: decay,
-        },
-        log: flags.json ? undefined : info,
-      });
+    .action(async (flags: Flags & HarnessFlags & { report: string }) => {
+      const settings = harnessSettingsOf(flags);
+      const [task] = await loadTasks(flags, ['emoji']);
+      if (flags.sample?.includes(',')) throw usageError('the demo runs on one task: give one --sample', '--sample');
+      await preflightOutput(flags.report);
+      const result = await runDemo({ backend: flags.backend, seed: seedOf(flags), task: task as Task, settings, log: flags.json ? undefined : info });
       await writeFileAtomic(flags.report, renderDemoReport(result));
       if (flags.json) return out(JSON.stringify({ ...result, report: flags.report }));
-      out('Clicks are SIMULATED (position-based model) over REAL human relevance (CLDR emoji keywords).');
+      out(`Clicks are SIMULATED (position-based model) over REAL relevance judgements (${result.task}).`);
       out(`backend: ${result.backend.name} (${result.backend.detail})\n`);
       out(`${result.settings.sessions} sessions per variant in ${result.settings.rounds} round(s); round r > 1 is served by round r − 1's kept model; epochs of the last round:`);
       out(`epoch  ${result.runs.map((run) => `${run.variant.name}: selection (clicks) | held-out NDCG@10`).join('  ||  ')}`);
@@ -302,6 +338,8 @@ export function registerCommands(program: Command): void {
         const kept = keptEpoch(run);
         out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore${run.explorationShare > 0 ? ` — ${run.loggingPolicy}` : ''}; users saw mean DCG@10 ${run.shownDcg?.toFixed(4) ?? '—'}; kept ${kept === 0 ? (run.rounds > 1 ? 'the model already in service' : 'the untrained model') : `epoch ${kept}${run.rounds > 1 ? ` of round ${run.rounds}` : ''}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
       }
+      out('\nthe deployment gate (a new adapter replaces the model in service only with a gain that is positive with confidence on held-out validation queries):');
+      for (const run of result.runs) for (const [round, decision] of run.decisions.entries()) out(`  ${run.variant.name}, round ${round + 1}: ${decision.deploy ? 'DEPLOYED' : 'KEPT the model in service'} — ${decision.reason}`);
       out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
     });
 
@@ -314,40 +352,89 @@ export function registerCommands(program: Command): void {
     .option('--no-browser', 'skip the rows measured in headless Chromium')
     .option('--out <dir>', 'where to write results', 'bench-results')
     .action(async (flags: { quick?: boolean; backends?: string; scale?: boolean; browser: boolean; out: string }) => {
-      const { runBenchCommand } = await import('@clicktune/bench');
+      const { runBenchCommand } = await benchApp();
       process.exitCode = await runBenchCommand({ quick: flags.quick, backends: flags.backends, scale: flags.scale, browser: flags.browser, out: flags.out, iterations: '5' });
     });
 }
 
 export function registerExperiment(program: Command): void {
-  program
-    .command('experiment')
-    .description('the quality harness on the emoji sample: logging × training × selection variants over seeds, held-out NDCG/MRR/Recall@10')
+  withHarnessOptions(withDataOptions(program.command('experiment').description('the quality harness: tasks × logging × training × selection variants over seeds, held-out NDCG/MRR/Recall@10 and the gate\'s decisions')))
     .option('--seeds <list>', 'comma-separated seeds', '1,2,3')
-    .option('--epochs <n>', 'epochs per run (the collapse check needs 20)', '20')
-    .option('--sessions <n>', 'simulated sessions per run (all rounds together)', String(EXPERIMENT_DEFAULTS.sessions))
-    .option('--rounds <n>', 'deploy-log-retrain rounds per run', String(EXPERIMENT_DEFAULTS.rounds))
+    .option('--variants <list>', `comma-separated variants (default: all): ${VARIANTS.map((variant) => variant.key).join(', ')}`)
     .option('--backend <name>', 'tensor backend')
     .option('--out <dir>', 'where to write experiment.json, experiment.md and experiment.svg', 'quality-results')
-    .action(async (flags: { seeds: string; epochs: string; sessions: string; rounds: string; backend?: string; out: string }) => {
-      const { runExperiment } = await import('../experiment');
-      const { collapse, experimentChart, experimentTable } = await import('../experiment-report');
-      const { mkdirSync } = await import('node:fs');
+    .action(async (flags: DataFlags & HarnessFlags & { seeds: string; backend?: string; out: string }) => {
+      const { runExperiment } = await import('../harness/experiment');
+      const { collapse, experimentChart, experimentTable } = await import('../harness/experiment-report');
       const { join } = await import('node:path');
       const seeds = flags.seeds.split(',').map((seed) => positiveIntegerOrZero(seed.trim(), '--seeds'));
+      const settings = harnessSettingsOf(flags);
+      const tasks = await loadTasks(flags, ['emoji', 'icons', 'capitals']);
+      // Find out before the run, not after it, that the results cannot be written.
+      const files = ['experiment.json', 'experiment.md', 'experiment.svg'].map((name) => join(flags.out, name));
+      await ensureFolder(flags.out);
+      for (const file of files) await preflightOutput(file);
       await selectBackend(flags.backend);
-      const result = await runExperiment({
-        seeds,
-        settings: { epochs: positiveInteger(flags.epochs, '--epochs'), sessions: positiveInteger(flags.sessions, '--sessions'), rounds: positiveInteger(flags.rounds, '--rounds') },
-        log: info,
+      const variants = flags.variants?.split(',').map((key) => {
+        const variant = VARIANTS.find((entry) => entry.key === key.trim());
+        if (!variant) throw usageError(`--variants: unknown variant ${JSON.stringify(key)}; the variants are ${VARIANTS.map((entry) => entry.key).join(', ')}`, '--variants');
+        return variant;
       });
+      const result = await runExperiment({ tasks, seeds, settings, variants, log: info });
       const table = experimentTable(result);
       out(table);
-      for (const run of result.runs.filter((entry) => entry.curve.length > 0)) info(`collapse check, ${run.variant.name}, seed ${run.seed}: last epoch ${((1 - collapse(run)) * 100).toFixed(1)}% of its best`);
-      mkdirSync(flags.out, { recursive: true });
-      await writeFileAtomic(join(flags.out, 'experiment.json'), `${JSON.stringify(result, null, 2)}\n`);
-      await writeFileAtomic(join(flags.out, 'experiment.md'), table);
-      await writeFileAtomic(join(flags.out, 'experiment.svg'), experimentChart(result));
-      info(`wrote ${join(flags.out, 'experiment.json')}, experiment.md and experiment.svg`);
+      for (const run of result.runs.filter((entry) => entry.curve.length > 0)) info(`collapse check, ${run.task}, ${run.variant.name}, seed ${run.seed}: last epoch ${((1 - collapse(run)) * 100).toFixed(1)}% of its best`);
+      await writeFileAtomic(files[0] as string, `${JSON.stringify(result, null, 2)}\n`);
+      await writeFileAtomic(files[1] as string, table);
+      await writeFileAtomic(files[2] as string, experimentChart(result));
+      info(`wrote ${files[0]}, experiment.md and experiment.svg`);
     });
+}
+
+type HarnessFlags = { sessions: string; rounds: string; epochs?: string; learningRate?: string; weightDecay?: string; validationFraction?: string; gateConfidence?: string; gateMinQueries?: string; judgement?: string; epochSelection?: string; folds?: string; slots: string; depth: string; positions: string; variants?: string };
+
+/** The flags of the demo and the harness: how much is logged, how, and the recipe's main knobs. */
+function withHarnessOptions(command: Command): Command {
+  const exploration = EXPERIMENT_DEFAULTS.exploration;
+  return command
+    .option('--sessions <n>', 'simulated sessions per run (all rounds together)', String(EXPERIMENT_DEFAULTS.sessions))
+    .option('--rounds <n>', 'deploy-log-retrain rounds: each round after the first is served by the model in service after the previous one', String(EXPERIMENT_DEFAULTS.rounds))
+    .option('--epochs <n>', `epochs per round (default: ${DEFAULT_SETTINGS.epochs})`)
+    .option('--learning-rate <x>', `learning rate (default: ${DEFAULT_SETTINGS.learningRate})`)
+    .option('--weight-decay <x>', `decay toward the identity adapter, per step (default: ${DEFAULT_SETTINGS.weightDecay})`)
+    .option('--validation-fraction <x>', `share of the logged queries held out for selection and the gate (default: ${DEFAULT_SETTINGS.validationFraction})`)
+    .option('--gate-confidence <x>', `one-sided confidence of the gate's lower bound (default: ${DEFAULT_SETTINGS.gate.confidence})`)
+    .option('--gate-min-queries <n>', `queries that must tell the models apart before the gate can deploy (default: ${DEFAULT_SETTINGS.gate.minQueries})`)
+    .option('--judgement <kind>', `validation judgements from clicks: binary or graded (default: ${DEFAULT_SETTINGS.judgement})`)
+    .option('--folds <k>', `1: one held-out validation split; k ≥ 2: cross-fitting, every query held out once (default: ${DEFAULT_SETTINGS.folds})`)
+    .option('--epoch-selection <how>', `epochs compete on the criterion's mean or on the gate's lower bound: mean or lowerBound (default: ${DEFAULT_SETTINGS.epochSelection})`)
+    .option('--slots <n>', 'exploration: shown positions that explore', String(exploration.slots))
+    .option('--depth <n>', 'exploration: explored results come from the ranks after the shown ones, down to this rank', String(exploration.depth))
+    .option('--positions <list>', 'exploration: the 0-based shown positions of the slots', (exploration.positions ?? []).join(','));
+}
+
+function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {
+  const decay = flags.weightDecay === undefined ? undefined : Number(flags.weightDecay);
+  if (decay !== undefined && (!(decay >= 0) || !Number.isFinite(decay))) throw usageError(`--weight-decay must be a finite number ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
+  const slots = positiveIntegerOrZero(flags.slots, '--slots');
+  const positions = flags.positions.trim() === '' ? undefined : flags.positions.split(',').map((position) => positiveIntegerOrZero(position.trim(), '--positions'));
+  if (positions && positions.length !== slots) throw usageError(`--positions names ${positions.length} positions for ${slots} slots`, '--positions');
+  return {
+    sessions: positiveInteger(flags.sessions, '--sessions'),
+    rounds: positiveInteger(flags.rounds, '--rounds'),
+    exploration: { slots, depth: positiveInteger(flags.depth, '--depth'), positions },
+    training: {
+      epochs: flags.epochs === undefined ? undefined : positiveInteger(flags.epochs, '--epochs'),
+      learningRate: flags.learningRate === undefined ? undefined : positiveNumber(flags.learningRate, '--learning-rate'),
+      weightDecay: decay,
+      validationFraction: flags.validationFraction === undefined ? undefined : parseNumber(flags.validationFraction, '--validation-fraction', (value) => value > 0 && value < 1, 'a number in (0, 1)'),
+      judgement: flags.judgement === undefined ? undefined : oneOf(flags.judgement, ['binary', 'graded'] as const, '--judgement'),
+      folds: flags.folds === undefined ? undefined : positiveInteger(flags.folds, '--folds'),
+      epochSelection: flags.epochSelection === undefined ? undefined : oneOf(flags.epochSelection, ['mean', 'lowerBound'] as const, '--epoch-selection'),
+      gate: {
+        confidence: flags.gateConfidence === undefined ? undefined : parseNumber(flags.gateConfidence, '--gate-confidence', (value) => value >= 0.5 && value < 1, 'a number in [0.5, 1)'),
+        minQueries: flags.gateMinQueries === undefined ? undefined : positiveIntegerOrZero(flags.gateMinQueries, '--gate-min-queries'),
+      },
+    },
+  };
 }

@@ -1,15 +1,12 @@
 import { clickObservations, estimatePropensitiesEm } from '@clicktune/confidence';
 import { FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf } from '@clicktune/core';
-import { meanMetrics, rankingMetrics } from '@clicktune/reference';
+import { rankingMetrics } from '@clicktune/reference';
 import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions } from '@clicktune/tensor';
 
-/**
- * ClickTune's recipe for learning from clicks, shared by `clicktune train`,
- * the demo and the quality harness: click-model relevance instead of raw
- * clicks, a listwise term with negatives beyond the logged lists, and
- * selection on click judgements of held-out queries.
- *
- * Maps here are keyed by `queryKeyOf` (`id:…`, `text:…`, `embedding:…`).
+/*
+ * Click labels: click-model relevance instead of raw clicks (for training
+ * lists) and click judgements (for selecting and gating on held-out
+ * queries). Maps here are keyed by `queryKeyOf` (`id:…`, `text:…`, `embedding:…`).
  */
 export interface ClickLabelOptions {
   /** A pair is relevant when its attractiveness γ (with θ₁ rescaled to `topExamination`) reaches this… */
@@ -27,6 +24,8 @@ interface PairEvidence {
   readonly query: string;
   readonly item: string;
   readonly relevant: boolean;
+  /** The click model's attractiveness γ, with θ₁ rescaled to `topExamination` (clipped to [0, 1]). */
+  readonly attractiveness: number;
   /** Σ θ over the pair's impressions: how often users are expected to have looked at it. */
   readonly examinations: number;
 }
@@ -46,6 +45,7 @@ function pairEvidence(sessions: readonly FineTuningInput[], options: ClickLabelO
     query: pair.query,
     item: pair.item,
     relevant: pair.attractiveness * scale >= (options.threshold ?? 0.5) && pair.clicks >= (options.minClicks ?? 2),
+    attractiveness: Math.min(1, Math.max(0, pair.attractiveness * scale)),
     examinations: examined.get(`${pair.query}\u0000${pair.item}`) ?? 0,
   }));
 }
@@ -76,9 +76,13 @@ export function clickModelRelevance(sessions: readonly FineTuningInput[], option
  * `clickModelRelevance` (1), not relevant when users are expected to have
  * examined the pair at least `minExamination` times without it qualifying
  * (0), and left unjudged otherwise — too little evidence either way.
+ * `graded`: the same pairs are judged, each with its attractiveness γ as the
+ * grade (in [0, 1]) instead of 1 or 0, so a query with a clicked but not
+ * relevant result can still be scored.
  */
-export function clickJudgements(sessions: readonly FineTuningInput[], options: ClickLabelOptions & { minExamination?: number } = {}): Map<string, Map<string, number>> {
+export function clickJudgements(sessions: readonly FineTuningInput[], options: ClickLabelOptions & { minExamination?: number; graded?: boolean } = {}): Map<string, Map<string, number>> {
   const minExamination = options.minExamination ?? 4;
+  if (options.graded) return group(pairEvidence(sessions, options), (pair) => (pair.relevant || pair.examinations >= minExamination ? pair.attractiveness : null));
   return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : pair.examinations >= minExamination ? 0 : null));
 }
 
@@ -100,14 +104,24 @@ export function queriesWithRelevant(judgements: ReadonlyMap<string, ReadonlyMap<
   return [...judgements].filter(([, grades]) => [...grades.values()].some((grade) => grade > 0)).map(([query]) => query);
 }
 
-/** Condensed-list NDCG@10 (Sakai, 2007): each query's judged items only, re-ranked by the model; queries without a relevant judgement are left out. */
-export async function judgedNdcg(model: EmbeddingModel, judgements: ReadonlyMap<string, ReadonlyMap<string, number>>, items: ItemsSet): Promise<number> {
+/**
+ * Condensed-list NDCG@10 (Sakai, 2007) per query: each query's judged items
+ * only, re-ranked by the model; queries without a relevant judgement are left
+ * out. The scores follow `queriesWithRelevant`'s order, so two models' scores
+ * pair query by query.
+ */
+export async function judgedNdcgPerQuery(model: EmbeddingModel, judgements: ReadonlyMap<string, ReadonlyMap<string, number>>, items: ItemsSet): Promise<Float64Array> {
   const queries = queriesWithRelevant(judgements);
-  if (queries.length === 0) return 0;
+  if (queries.length === 0) return new Float64Array(0);
   const probes = queries.map((query) => FineTuningInput.create({ query: sessionInit(queryOfKey(query)), results: [...(judgements.get(query)?.keys() ?? [])] }));
   const scores = await scoreSessions(model, probes, items);
-  const metrics = probes.map((probe, index) => rankingMetrics(scores[index] as Float32Array, probe.results.map((id) => judgements.get(queries[index] as string)?.get(id) ?? 0), 10));
-  return meanMetrics(metrics).ndcg;
+  return Float64Array.from(probes, (probe, index) => rankingMetrics(scores[index] as Float32Array, probe.results.map((id) => judgements.get(queries[index] as string)?.get(id) ?? 0), 10).ndcg);
+}
+
+/** The mean of `judgedNdcgPerQuery` (0 when no query has a relevant judgement). */
+export async function judgedNdcg(model: EmbeddingModel, judgements: ReadonlyMap<string, ReadonlyMap<string, number>>, items: ItemsSet): Promise<number> {
+  const scores = await judgedNdcgPerQuery(model, judgements, items);
+  return scores.length === 0 ? 0 : scores.reduce((sum, value) => sum + value, 0) / scores.length;
 }
 
 /**
@@ -149,4 +163,17 @@ export async function topCandidates(model: EmbeddingModel, sessions: readonly Fi
   for (const session of sessions) queries.set(queryKeyOf(session), session.query);
   const lists = await retrieveTopK(model, [...queries.values()], items, { k });
   return new Map([...queries.keys()].map((key, index) => [key, (lists[index] ?? []).map((entry) => entry.id)]));
+}
+
+/** Each query's events as relevance (grade 1): for sessions whose events are labels already. */
+export function eventRelevance(sessions: readonly FineTuningInput[]): Map<string, Map<string, number>> {
+  const relevance = new Map<string, Map<string, number>>();
+  for (const session of sessions) {
+    if (session.events.length === 0) continue;
+    const key = queryKeyOf(session);
+    const grades = relevance.get(key) ?? new Map<string, number>();
+    for (const id of session.events) grades.set(id, 1);
+    relevance.set(key, grades);
+  }
+  return relevance;
 }

@@ -1,0 +1,179 @@
+import { InvalidOptionError, queryKeyOf } from '@clicktune/core';
+import { type EpochRecord, FeaturesExtractor, LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
+import { clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
+import type { FineTuneOptions, FineTunePlan, FineTuneRun } from './fine-tune';
+import { deploymentGate, pairedBootstrap } from './gate';
+import type { LearnSettings } from './settings';
+
+/**
+ * Which of `folds` folds a query belongs to: a hash of the seed and its key,
+ * so a query keeps its fold when later rounds log new queries.
+ */
+export function foldOf(key: string, folds: number, seed: number): number {
+  // FNV-1a, 32 bits.
+  let hash = 0x811c9dc5;
+  const text = `${seed}\u0000${key}`;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % folds;
+}
+
+/**
+ * The recipe with cross-fitting (settings.folds = K ≥ 2): every logged query
+ * is a validation query once. The queries are split into K folds; for each
+ * fold an adapter is trained on the other folds' lists, and after every epoch
+ * its click-judged NDCG@10 is measured on the fold's own judged queries. The
+ * pooled out-of-fold scores choose the number of epochs and are what the gate
+ * compares with the model in service — K times the evidence of one held-out
+ * split. The adapter returned is trained on every list for the chosen number
+ * of epochs.
+ */
+export async function crossFittedFineTune(options: FineTuneOptions, settings: LearnSettings, trainerOptions: (overrides: Partial<TrainerOptions>) => TrainerOptions): Promise<FineTuneRun> {
+  const { items, sessions } = options;
+  const folds = settings.folds;
+  if (options.inServiceFolds && options.inServiceFolds.length !== folds) throw new InvalidOptionError(`inServiceFolds has ${options.inServiceFolds.length} adapters for ${folds} folds`, { location: { field: 'inServiceFolds' } });
+  const fromEvents = options.relevanceFrom === 'events';
+  const newAdapter = () => new LinearAdapter({ inputDimension: items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries });
+  const start = options.adapter ?? newAdapter();
+  const disposables: Array<{ dispose(): void }> = options.adapter ? [] : [start];
+  try {
+    const relevance = fromEvents ? eventRelevance(sessions) : clickModelRelevance(sessions, settings.clickLabels);
+    const lists = relevance.size === 0 ? [] : relevanceSessions(sessions, relevance, { candidates: await topCandidates(start, sessions, items) });
+    const judgements = clickJudgements(sessions, { ...settings.clickLabels, minExamination: settings.minExamination, graded: settings.judgement === 'graded' });
+    const judged = queriesWithRelevant(judgements);
+    const criterion = { metric: 'click-judged NDCG@10', queries: `judged queries, out of fold (${folds}-fold cross-fitting)` };
+    const plan: FineTunePlan = {
+      trainSessions: sessions.length,
+      validationSessions: sessions.length,
+      validationQueries: new Set(sessions.map(queryKeyOf)).size,
+      trainingLists: lists.length,
+      selection: `the number of epochs with the best ${settings.epochSelection === 'lowerBound' ? 'lower bound of the gain in ' : ''}out-of-fold click-judged NDCG@10 over ${judged.length} judged queries (${folds}-fold cross-fitting; the untrained adapter competing)`,
+    };
+    options.onPlan?.(plan);
+    const inServiceScores = judged.length > 0 ? await outOfFoldScores(options, judgements, judged, (key) => foldOf(key, folds, settings.seed), start) : null;
+    const inServiceScore = inServiceScores ? mean(inServiceScores) : null;
+    const empty: TrainingResult = { history: [], steps: 0, stoppedEarly: false, interrupted: false, bestValidationLoss: null, bestSelectionScore: inServiceScore };
+    if (lists.length === 0 || !inServiceScores) {
+      const why = lists.length === 0 ? `no (query, result) pair of the ${sessions.length} sessions has the clicks to be called relevant (≥ ${settings.clickLabels.minClicks} clicks and click-model attractiveness ≥ ${settings.clickLabels.threshold})` : 'no query has a click-judged relevant result';
+      const adapter = options.adapter ?? newAdapter();
+      return { ...plan, settings, adapter, result: empty, inServiceScore, decision: { deploy: false, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
+    }
+    // Out-of-fold scores after each epoch (0: the untrained adapter), in `judged` order.
+    const position = new Map(judged.map((key, index) => [key, index]));
+    const pooled = Array.from({ length: settings.epochs + 1 }, () => new Float64Array(judged.length));
+    pooled[0]?.set(await judgedNdcgPerQuery(start, judgements, items));
+    let interrupted = false;
+    // With keepFolds: each fold's weights after every epoch, to hand back the fold adapters of the chosen epoch count.
+    const snapshots: Array<Array<{ query?: Float32Array; item?: Float32Array }>> = [];
+    for (let fold = 0; fold < folds && !interrupted; fold += 1) {
+      const foldSnapshots: Array<{ query?: Float32Array; item?: Float32Array }> = [];
+      snapshots.push(foldSnapshots);
+      const held = new Map([...judgements].filter(([key]) => foldOf(key, folds, settings.seed) === fold && position.has(key)));
+      const heldKeys = queriesWithRelevant(held);
+      const training = lists.filter((list) => foldOf(queryKeyOf(list), folds, settings.seed) !== fold);
+      const model = newAdapter();
+      if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
+      const trainer = new Trainer(new FeaturesExtractor(model, extractorOptions(options, settings)), {
+        ...trainerOptions({ signal: options.signal }),
+        onEpoch: async (record) => {
+          if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
+          if (heldKeys.length === 0) return;
+          const scores = await judgedNdcgPerQuery(model, held, items);
+          heldKeys.forEach((key, index) => {
+            (pooled[record.epoch + 1] as Float64Array)[position.get(key) as number] = scores[index] as number;
+          });
+        },
+      });
+      try {
+        const result = training.length > 0 ? await trainer.train(training, items, []) : null;
+        interrupted = result?.interrupted ?? false;
+        // A fold with nothing to train on scores as the untrained adapter at every epoch.
+        if (!result) for (const key of heldKeys) for (const epoch of pooled) epoch[position.get(key) as number] = (pooled[0] as Float64Array)[position.get(key) as number] as number;
+      } finally {
+        trainer.dispose();
+        model.dispose();
+      }
+    }
+    if (interrupted) return { ...plan, settings, adapter: options.adapter ?? newAdapter(), result: { ...empty, interrupted: true }, inServiceScore, decision: { deploy: false, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: 'interrupted before the gate could decide: keeping the model in service' } };
+    const scoreOf = (scores: Float64Array) => (settings.epochSelection === 'lowerBound' ? pairedBootstrap(scores, inServiceScores, settings.gate).differenceInterval[0] : mean(scores));
+    const criterionByEpoch = pooled.map(scoreOf);
+    let chosen = 0;
+    criterionByEpoch.forEach((value, epoch) => {
+      if (value > (criterionByEpoch[chosen] as number)) chosen = epoch;
+    });
+    const decision = settings.gate.enabled
+      ? deploymentGate(criterion, pooled[chosen] as Float64Array, inServiceScores, settings.gate)
+      : { deploy: chosen > 0, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: chosen > 0 ? 'the gate is off: deploying without a test' : 'no epoch count beat the untrained adapter: keeping the model in service' };
+    // The adapter to serve: every list, the chosen number of epochs (none when the untrained adapter won).
+    const adapter = options.adapter ?? newAdapter();
+    if (adapter !== start) disposables.push(adapter);
+    const final = new Trainer(new FeaturesExtractor(adapter, extractorOptions(options, settings)), {
+      ...trainerOptions({ epochs: chosen, checkpointPath: options.checkpointPath, resumeFrom: options.resumeFrom, signal: options.signal, onBatch: options.onBatch }),
+      onEpoch: (record: EpochRecord) => options.onEpoch?.({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }, adapter),
+    });
+    try {
+      const trained = chosen > 0 ? await final.train(lists, items, []) : empty;
+      const history = trained.history.map((record) => ({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }));
+      disposables.splice(disposables.indexOf(adapter), 1);
+      const foldAdapters = options.keepFolds
+        ? snapshots.map((fold) => {
+            const weights = fold[Math.min(chosen, fold.length - 1)] ?? {};
+            return new LinearAdapter({ inputDimension: items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries, initialWeights: weights });
+          })
+        : undefined;
+      return { ...plan, settings, adapter, result: { ...trained, history, bestSelectionScore: criterionByEpoch[chosen] ?? null }, inServiceScore, decision, foldAdapters };
+    } finally {
+      final.dispose();
+    }
+  } finally {
+    for (const entry of disposables) entry.dispose();
+  }
+}
+
+/** A copy of an adapter's weights (off the tensor backend). */
+async function weightsOf(model: LinearAdapter): Promise<{ query?: Float32Array; item?: Float32Array }> {
+  return {
+    query: model.queryWeights ? Float32Array.from((await model.queryWeights.data()) as Float32Array) : undefined,
+    item: model.itemWeights && !model.shared ? Float32Array.from((await model.itemWeights.data()) as Float32Array) : undefined,
+  };
+}
+
+/**
+ * The model in service's per-query scores, in `judged` order. When it was
+ * itself cross-fitted, `inServiceFolds` stand in for it out of fold: query q
+ * is scored by the fold adapter that never trained on q, so the comparison is
+ * not tilted toward a model that has seen the validation queries.
+ */
+async function outOfFoldScores(options: FineTuneOptions, judgements: Map<string, Map<string, number>>, judged: readonly string[], foldOfKey: (key: string) => number, start: LinearAdapter): Promise<Float64Array> {
+  const folds = options.inServiceFolds;
+  if (!folds) return judgedNdcgPerQuery(options.inService ?? start, judgements, options.items);
+  const scores = new Float64Array(judged.length);
+  const position = new Map(judged.map((key, index) => [key, index]));
+  for (const [fold, model] of folds.entries()) {
+    const held = new Map([...judgements].filter(([key]) => position.has(key) && foldOfKey(key) === fold));
+    const keys = queriesWithRelevant(held);
+    if (keys.length === 0) continue;
+    const foldScores = await judgedNdcgPerQuery(model, held, options.items);
+    keys.forEach((key, index) => {
+      scores[position.get(key) as number] = foldScores[index] as number;
+    });
+  }
+  return scores;
+}
+
+export function extractorOptions(options: FineTuneOptions, settings: LearnSettings) {
+  return {
+    queries: options.queries,
+    confidenceCalculator: settings.confidence,
+    negativeDownsamplingFactor: settings.negativeDownsamplingFactor,
+    minAbsDifference: settings.minAbsDifference,
+    maxAbsDifference: settings.maxAbsDifference,
+    seed: settings.seed,
+  };
+}
+
+function mean(values: Float64Array): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}

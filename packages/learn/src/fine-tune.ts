@@ -1,0 +1,211 @@
+import { type FineTuningInput, type ItemsSet, queryKeyOf, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
+import { type BatchProgress, type EmbeddingModel, type EpochRecord, evaluateRetrieval, FeaturesExtractor, LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
+import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
+import { crossFittedFineTune, extractorOptions } from './cross-fit';
+import { deploymentGate, type GateCriterion, type GateDecision, pairedBootstrap } from './gate';
+import { type LearnSettings, type LearnSettingsInput, resolveSettings } from './settings';
+
+export interface FineTuneOptions {
+  readonly sessions: readonly FineTuningInput[];
+  readonly items: ItemsSet;
+  readonly queries?: ItemsSet;
+  readonly settings?: LearnSettingsInput;
+  /**
+   * clicks (default): the click model calls which results are relevant.
+   * events: the sessions' events are relevance already (e.g. labels turned
+   * into sessions, for a supervised ceiling).
+   */
+  readonly relevanceFrom?: 'clicks' | 'events';
+  /** The held-out validation queries (`queryKeyOf` keys); default: a seeded `validationFraction` of the logged queries. */
+  readonly validationQueries?: ReadonlySet<string>;
+  /** The adapter to train (default: a new identity adapter). */
+  readonly adapter?: LinearAdapter;
+  /**
+   * The model users are served now (a later round of the loop): the gate
+   * compares the kept epoch with it. Without it, the base embeddings (the
+   * untrained adapter) are in service.
+   */
+  readonly inService?: EmbeddingModel;
+  /**
+   * With cross-fitting: the fold adapters of the run that trained the model in
+   * service (its `foldAdapters`), which stand in for it on the queries each
+   * never trained on. Without them, a model in service that trained on the
+   * validation queries is compared in sample, which favours keeping it.
+   */
+  readonly inServiceFolds?: readonly EmbeddingModel[];
+  /** With cross-fitting: hand back the fold adapters of the chosen epoch count (`foldAdapters`), for the next round's `inServiceFolds`. */
+  readonly keepFolds?: boolean;
+  /**
+   * A small labelled set to choose the kept epoch with, and to gate on,
+   * instead of clicks: full-catalogue NDCG@10 of these queries.
+   */
+  readonly labelledSelection?: { readonly queries: readonly string[]; readonly relevance: Relevance };
+  readonly checkpointPath?: string;
+  readonly resumeFrom?: string;
+  readonly signal?: AbortSignal;
+  readonly onBatch?: (progress: BatchProgress) => void;
+  readonly onEpoch?: (record: EpochRecord, adapter: LinearAdapter) => void | Promise<void>;
+  /** Called once before training with what it trains on, how it selects and what the gate compares on. */
+  readonly onPlan?: (plan: FineTunePlan) => void;
+}
+
+export interface FineTunePlan {
+  readonly trainSessions: number;
+  readonly validationSessions: number;
+  readonly validationQueries: number;
+  /** Training lists (clicktune: one per query with a click-model relevant result; pairwise: the sessions). */
+  readonly trainingLists: number;
+  readonly selection: string;
+}
+
+export interface FineTuneRun extends FineTunePlan {
+  readonly settings: LearnSettings;
+  /** The trained adapter at its kept epoch (the caller disposes it). */
+  readonly adapter: LinearAdapter;
+  readonly result: TrainingResult;
+  /** The criterion's mean for the model in service (or the untrained adapter), when there is a criterion. */
+  readonly inServiceScore: number | null;
+  /** Whether `adapter` replaces the model in service, with the numbers. */
+  readonly decision: GateDecision;
+  /** With cross-fitting and `keepFolds`: one adapter per fold, trained without that fold's queries (the caller disposes them). */
+  readonly foldAdapters?: LinearAdapter[];
+}
+
+interface Criterion extends GateCriterion {
+  perQuery(model: EmbeddingModel): Promise<Float64Array>;
+}
+
+/**
+ * One round of the recipe: hold out validation queries, turn the rest of the
+ * logs into training lists (click-model relevance after the starting model's
+ * top 20), train, keep the epoch the validation criterion rates best, and
+ * let the deployment gate decide whether it replaces the model in service.
+ */
+export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
+  const settings = resolveSettings(options.settings);
+  const clickTune = settings.method === 'clicktune';
+  const trainerOptions = (overrides: Partial<TrainerOptions>): TrainerOptions => ({
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    optimizer: settings.optimizer,
+    learningRate: settings.learningRate,
+    weightDecay: settings.weightDecay,
+    loss: { kind: 'probMargin', margin: settings.margin },
+    earlyStopping: settings.patience > 0 ? { patience: settings.patience } : undefined,
+    pairwiseWeight: clickTune ? 0 : 1,
+    listwise: clickTune ? { weight: settings.listwiseWeight, ...CLICKTUNE_LISTWISE } : undefined,
+    seed: settings.seed,
+    ...overrides,
+  });
+  // Cross-fitting needs click judgements of every query; a labelled set or a fixed validation split asks for one held-out split.
+  if (settings.folds > 1 && clickTune && !options.labelledSelection && !options.validationQueries) return crossFittedFineTune(options, settings, trainerOptions);
+  const split = options.validationQueries
+    ? splitOn(options.sessions, options.validationQueries)
+    : splitByQueries(options.sessions, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
+  const validationQueries = new Set(split.test.map(queryKeyOf)).size;
+  const fromEvents = options.relevanceFrom === 'events';
+  const adapter = options.adapter ?? new LinearAdapter({ inputDimension: options.items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries });
+  const owned = options.adapter === undefined;
+  const trainer: { current?: Trainer } = {};
+  try {
+    const relevance = clickTune ? (fromEvents ? eventRelevance(split.train) : clickModelRelevance(split.train, settings.clickLabels)) : undefined;
+    // The starting adapter's top 20 head each list, so the listwise term also pushes down what it ranks too high.
+    const trainSessions = relevance ? (relevance.size === 0 ? [] : relevanceSessions(split.train, relevance, { candidates: await topCandidates(adapter, split.train, options.items) })) : split.train;
+    const criterion = criterionOf(options, settings, split.test);
+    const inService = options.inService;
+    const selection = selectionOf(settings, criterion, inService !== undefined, options.labelledSelection !== undefined);
+    const plan: FineTunePlan = { trainSessions: split.train.length, validationSessions: split.test.length, validationQueries, trainingLists: trainSessions.length, selection };
+    options.onPlan?.(plan);
+    const inServiceScores = criterion ? await criterion.perQuery(inService ?? adapter) : null;
+    const inServiceScore = inServiceScores ? meanOf(inServiceScores) : null;
+    if (trainSessions.length === 0) {
+      const why = relevance
+        ? `no (query, result) pair of the ${split.train.length} training sessions has the clicks to be called relevant (≥ ${settings.clickLabels.minClicks} clicks and click-model attractiveness ≥ ${settings.clickLabels.threshold})`
+        : 'no training session';
+      const result: TrainingResult = { history: [], steps: 0, stoppedEarly: false, interrupted: false, bestValidationLoss: null, bestSelectionScore: inServiceScore };
+      return { ...plan, settings, adapter, result, inServiceScore, decision: { deploy: false, criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none', comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
+    }
+    const extractor = new FeaturesExtractor(adapter, extractorOptions(options, settings));
+    // Epochs compete on the gate's own estimate (the lower bound of the gain over the model in service) or on the criterion's mean.
+    const score = async () => {
+      const scores = await criterion?.perQuery(adapter);
+      if (!scores) return 0;
+      return settings.epochSelection === 'lowerBound' && inServiceScores ? pairedBootstrap(scores, inServiceScores, settings.gate).differenceInterval[0] : meanOf(scores);
+    };
+    const selectBy =
+      criterion && (clickTune || options.labelledSelection)
+        ? { name: `${settings.epochSelection === 'lowerBound' ? 'lower bound of the gain in' : ''} ${criterion.metric} of ${criterion.queries}`.trim(), evaluate: score, includeInitial: inService === undefined }
+        : undefined;
+    trainer.current = new Trainer(
+      extractor,
+      trainerOptions({
+        checkpointPath: options.checkpointPath,
+        resumeFrom: options.resumeFrom,
+        signal: options.signal,
+        onBatch: options.onBatch,
+        onEpoch: (record) => options.onEpoch?.(record, adapter),
+        selectBy,
+      }),
+    );
+    // The clicktune method selects on click judgements only: a pairwise validation loss over the validation sessions would be wasted work.
+    const result = await trainer.current.train(trainSessions, options.items, clickTune ? [] : split.test);
+    const decision = await decide(settings, criterion, adapter, inServiceScores);
+    return { ...plan, settings, adapter, result, inServiceScore, decision };
+  } catch (error) {
+    if (owned) adapter.dispose();
+    throw error;
+  } finally {
+    trainer.current?.dispose();
+  }
+}
+
+async function decide(settings: LearnSettings, criterion: Criterion | undefined, adapter: EmbeddingModel, inServiceScores: Float64Array | null): Promise<GateDecision> {
+  const candidateScores = criterion ? await criterion.perQuery(adapter) : null;
+  if (settings.gate.enabled) return deploymentGate(criterion ?? { metric: 'click-judged NDCG@10', queries: 'judged validation queries' }, candidateScores, inServiceScores, settings.gate);
+  const better = candidateScores && inServiceScores ? meanOf(candidateScores) > meanOf(inServiceScores) : true;
+  return {
+    deploy: better,
+    criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none',
+    comparison: null,
+    reason: better ? 'the gate is off: deploying the kept epoch without a test' : 'the gate is off, but the kept epoch is not better than the model in service on average: keeping the model in service',
+  };
+}
+
+function criterionOf(options: FineTuneOptions, settings: LearnSettings, validation: readonly FineTuningInput[]): Criterion | undefined {
+  const labelled = options.labelledSelection;
+  if (labelled) {
+    return {
+      metric: 'NDCG@10 (qrels)',
+      queries: 'labelled queries',
+      perQuery: async (model) => Float64Array.from((await evaluateRetrieval(model, labelled.queries, labelled.relevance, options.items, { k: 10 })).perQuery, (metrics) => metrics.ndcg),
+    };
+  }
+  const judgements = clickJudgements(validation, { ...settings.clickLabels, minExamination: settings.minExamination, graded: settings.judgement === 'graded' });
+  if (queriesWithRelevant(judgements).length === 0) return undefined;
+  return { metric: 'click-judged NDCG@10', queries: 'judged validation queries', perQuery: (model) => judgedNdcgPerQuery(model, judgements, options.items) };
+}
+
+function selectionOf(settings: LearnSettings, criterion: Criterion | undefined, withInService: boolean, labelled: boolean): string {
+  if (criterion && (settings.method === 'clicktune' || labelled)) {
+    return `the epoch with the best ${criterion.metric} of ${criterion.queries}${withInService ? '' : ' (the untrained adapter competing)'}${labelled ? ', not by clicks' : ''}`;
+  }
+  if (settings.method === 'clicktune') return 'the last epoch: no validation query has a click-judged relevant result to select with';
+  return settings.patience > 0 ? 'the epoch with the lowest validation loss' : 'the last epoch';
+}
+
+/** Sessions of the given query keys are validation, the rest training. */
+function splitOn(sessions: readonly FineTuningInput[], validationQueries: ReadonlySet<string>): { train: FineTuningInput[]; test: FineTuningInput[] } {
+  const split = { train: [] as FineTuningInput[], test: [] as FineTuningInput[] };
+  for (const session of sessions) (validationQueries.has(queryKeyOf(session)) ? split.test : split.train).push(session);
+  return split;
+}
+
+/** The held-out validation queries of a log (keys), as `fineTune` draws them: the same for every round of the same seed. */
+export function validationQueriesOf(sessions: readonly FineTuningInput[], settings: LearnSettingsInput = {}): Set<string> {
+  const resolved = resolveSettings(settings);
+  return splitByQueries(sessions, { testFraction: resolved.validationFraction, random: SeededRandom.fromSeed(resolved.seed) }).testQueries;
+}
+
+function meanOf(values: Float64Array): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}

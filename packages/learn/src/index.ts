@@ -1,0 +1,16 @@
+export {
+  CLICKTUNE_LISTWISE,
+  type ClickLabelOptions,
+  clickJudgements,
+  clickModelRelevance,
+  judgedNdcg,
+  judgedNdcgPerQuery,
+  queriesWithRelevant,
+  queryOfKey,
+  relevanceSessions,
+  topCandidates,
+} from './click-labels';
+export { type FineTuneOptions, type FineTunePlan, type FineTuneRun, fineTune, validationQueriesOf } from './fine-tune';
+export { deploymentGate, GATE_DEFAULTS, type GateCriterion, type GateDecision, type GateOptions, type PairedComparison, pairedBootstrap } from './gate';
+export { type LearnFromClicksOptions, type LearnFromClicksResult, learnFromClicks } from './learn';
+export { DEFAULT_SETTINGS, type LearnSettings, type LearnSettingsInput, PAIRWISE_DEFAULTS, resolveSettings } from './settings';

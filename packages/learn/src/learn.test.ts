@@ -1,0 +1,160 @@
+import { selectBackend } from '@clicktune/backends';
+import { ItemsSet, SeededRandom } from '@clicktune/core';
+import { positionBasedModel, simulateSessions } from '@clicktune/simulate';
+import { LinearAdapter } from '@clicktune/tensor';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fineTune } from './fine-tune';
+import { learnFromClicks } from './learn';
+
+/**
+ * A task a linear adapter can learn and the base embeddings cannot: query j's
+ * one relevant item is item j, and its base embedding is item j's with the
+ * coordinates rotated by one place (plus noise), so base cosine rarely finds
+ * it. The logging policy shows the base top 9 with the relevant item inserted
+ * at a random position (as exploration would); PBM clicks on it.
+ */
+function task(queryCount: number, sessions: number) {
+  const random = SeededRandom.fromSeed(5);
+  const dimension = 8;
+  const itemCount = 200;
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random.nextFloat())) * Math.cos(2 * Math.PI * random.nextFloat());
+  const itemVectors = Float32Array.from({ length: itemCount * dimension }, gaussian);
+  const queryVectors = new Float32Array(queryCount * dimension);
+  for (let query = 0; query < queryCount; query += 1) {
+    for (let column = 0; column < dimension; column += 1) queryVectors[query * dimension + ((column + 1) % dimension)] = (itemVectors[query * dimension + column] as number) + 0.05 * gaussian();
+  }
+  const items = ItemsSet.fromEmbeddings(Array.from({ length: itemCount }, (_, index) => `i${index}`), itemVectors, dimension);
+  const queryIds = Array.from({ length: queryCount }, (_, index) => `q${index}`);
+  const queries = ItemsSet.fromEmbeddings(queryIds, queryVectors, dimension, { what: 'query' });
+  const cosine = (query: number, item: number) => {
+    let dot = 0;
+    let left = 0;
+    let right = 0;
+    for (let column = 0; column < dimension; column += 1) {
+      const a = queryVectors[query * dimension + column] as number;
+      const b = itemVectors[item * dimension + column] as number;
+      dot += a * b;
+      left += a * a;
+      right += b * b;
+    }
+    return dot / Math.sqrt(left * right);
+  };
+  const baseTop = queryIds.map((_, query) =>
+    Array.from({ length: itemCount }, (_, item) => ({ id: `i${item}`, score: cosine(query, item) }))
+      .sort((a, b) => b.score - a.score)
+      .filter((entry) => entry.id !== `i${query}`)
+      .slice(0, 9),
+  );
+  const logged = simulateSessions({
+    queries: queryIds,
+    sessions,
+    zipfExponent: 0,
+    show: (query, stream) => {
+      const index = Number(query.slice(1));
+      const list = [...(baseTop[index] ?? [])];
+      list.splice(stream.nextInt(10), 0, { id: `i${index}`, score: 0 });
+      return list;
+    },
+    grade: (query, item) => (item === `i${query.slice(1)}` ? 1 : 0),
+    clickModel: positionBasedModel(),
+    random,
+  });
+  return { items, queries, sessions: logged };
+}
+
+const LEARNABLE = { learningRate: 0.05, weightDecay: 0, epochs: 25, validationFraction: 0.25 };
+
+describe('the deployment gate in the recipe', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('deploys a clear gain, with the interval above 0', async () => {
+    const { items, queries, sessions } = task(60, 2400);
+    const before = tf.memory().numTensors;
+    const learned = await learnFromClicks({ sessions, items, queries, settings: LEARNABLE });
+
+    // 15 validation queries; a query whose relevant item drew fewer than 2 clicks is not judged.
+    expect(learned.validationSessions).toBeGreaterThan(0);
+    expect(learned.decision.comparison?.queries).toBeGreaterThanOrEqual(12);
+    expect(learned.decision.comparison?.differenceInterval[0]).toBeGreaterThan(0);
+    expect(learned.deployed).toBe(true);
+    expect(learned.decision.reason).toMatch(/^1\d judged validation queries, click-judged NDCG@10 .*: deploying the new adapter$/);
+    expect(learned.serve).toBeInstanceOf(LinearAdapter);
+    (learned.serve as LinearAdapter).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('cross-fitting: every query is judged once out of fold, and the clear gain deploys', async () => {
+    const { items, queries, sessions } = task(60, 2400);
+    const before = tf.memory().numTensors;
+    const epochs: number[] = [];
+    const run = await fineTune({ sessions, items, queries, settings: { ...LEARNABLE, folds: 4 }, onEpoch: (record) => void epochs.push(record.epoch) });
+    // All 60 queries are validation queries once; most of them are judged (≥ 2 clicks on the relevant item).
+    expect(run.decision.comparison?.queries).toBeGreaterThan(45);
+    expect(run.decision.deploy).toBe(true);
+    expect(run.selection).toMatch(/4-fold cross-fitting/);
+    // The served adapter is trained on every list for the chosen number of epochs.
+    expect(run.trainingLists).toBeGreaterThan(45);
+    expect(epochs).toEqual(Array.from({ length: run.result.history.length }, (_, index) => index));
+    expect(run.result.history.length).toBeGreaterThan(0);
+    run.adapter.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('cross-fitting compares with the model in service out of fold, through the fold adapters that trained it', async () => {
+    const { items, queries, sessions } = task(40, 1600);
+    const settings = { ...LEARNABLE, epochs: 8, folds: 4 };
+    const first = await fineTune({ sessions, items, queries, settings, keepFolds: true });
+    expect(first.decision.deploy).toBe(true);
+    expect(first.foldAdapters).toHaveLength(4);
+    // Retrained on the same logs with the same seed, the candidate's folds are the in-service folds: every query ties.
+    const second = await fineTune({ sessions, items, queries, settings, inService: first.adapter, inServiceFolds: first.foldAdapters });
+    expect(second.decision.deploy).toBe(false);
+    expect(second.decision.comparison?.difference).toBe(0);
+    expect(second.decision.comparison?.differing).toBe(0);
+    // Scored in sample instead, the model in service has seen every validation query and looks better than it is.
+    const inSample = await fineTune({ sessions, items, queries, settings, inService: first.adapter });
+    expect(inSample.decision.comparison?.inServiceScore).toBeGreaterThan(second.decision.comparison?.inServiceScore as number);
+    await expect(fineTune({ sessions, items, queries, settings, inService: first.adapter, inServiceFolds: first.foldAdapters?.slice(1) })).rejects.toThrow(/inServiceFolds has 3 adapters for 4 folds/);
+    for (const model of [first.adapter, second.adapter, inSample.adapter, ...(first.foldAdapters ?? [])]) model.dispose();
+  });
+
+  it('cross-fitting keeps the model in service when no epoch count helps', async () => {
+    const { items, queries, sessions } = task(30, 1200);
+    // A learning rate too small to move the adapter: every epoch ties the untrained one.
+    const run = await fineTune({ sessions, items, queries, settings: { ...LEARNABLE, learningRate: 1e-9, epochs: 2, folds: 3 } });
+    expect(run.decision.deploy).toBe(false);
+    expect(run.decision.reason).toMatch(/keeping the model in service$/);
+    run.adapter.dispose();
+  });
+
+  it('keeps the model in service when too few validation queries can judge', async () => {
+    // 8 queries: 2 held out for validation, too few to tell the models apart with confidence.
+    const { items, queries, sessions } = task(8, 400);
+    const inService = new LinearAdapter({ inputDimension: items.dimension, queries });
+    const learned = await learnFromClicks({ sessions, items, queries, inService, settings: LEARNABLE });
+    expect(learned.deployed).toBe(false);
+    expect(learned.serve).toBe(inService);
+    expect(learned.decision.reason).toMatch(/^2 judged validation queries, .*not enough evidence, keeping the model in service$/);
+    inService.dispose();
+  });
+
+  it('keeps the identity when no pair has the clicks to be called relevant, and says why', async () => {
+    const { items, queries, sessions } = task(20, 20);
+    const run = await fineTune({ sessions, items, queries, settings: { ...LEARNABLE, clickLabels: { minClicks: 50 } } });
+    expect(run.decision.deploy).toBe(false);
+    expect(run.trainingLists).toBe(0);
+    expect(run.decision.reason).toMatch(/has the clicks to be called relevant \(≥ 50 clicks.*not enough evidence, keeping the model in service$/);
+    run.adapter.dispose();
+  });
+
+  it('the gate off deploys what training kept (the original behaviour)', async () => {
+    const { items, queries, sessions } = task(8, 400);
+    const learned = await learnFromClicks({ sessions, items, queries, settings: { ...LEARNABLE, gate: { enabled: false } } });
+    expect(learned.deployed).toBe(true);
+    expect(learned.decision.reason).toMatch(/the gate is off/);
+    (learned.serve as LinearAdapter).dispose();
+  });
+});
