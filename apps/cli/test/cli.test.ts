@@ -86,13 +86,20 @@ describe('clicktune (the real binary)', () => {
     const trained = clicktune(['train', ...data, '--sessions', sessions, '--out', adapter, '--epochs', '2', '--batch-size', '32', '--json']);
     expect(trained.code).toBe(0);
     const trainedSummary = JSON.parse(trained.stdout);
-    expect(trainedSummary.history).toHaveLength(2);
+    // Cross-fitting by default: the served adapter trains for the number of epochs (≤ 2) the folds chose.
+    expect(trainedSummary.selection).toContain('5-fold cross-fitting');
+    expect(trainedSummary.history.length).toBeLessThanOrEqual(2);
     // The default is the harness's method, and the run says what it trained on and how it kept an epoch.
     expect(trainedSummary.method).toBe('clicktune');
     expect(trained.stderr).toMatch(/method clicktune: \d+ training sessions \(\d+ training lists, one per query with a click-model relevant result\)/);
-    // Four queries leave no validation query at 10%: nothing to gate on, so the identity stays in service, and the run says so.
+    // Four queries are too few to tell the adapters apart with confidence: the identity stays in service, and the run says so.
     expect(trainedSummary.deployed).toBe(false);
-    expect(trained.stderr).toContain('kept the model in service: no judged validation queries to compare on: not enough evidence, keeping the model in service');
+    expect(trained.stderr).toMatch(/kept the model in service: .*not enough evidence, keeping the model in service/);
+    // With one held-out split (10% of four queries: none), there is nothing to gate on at all.
+    const split = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'split.safetensors'), '--epochs', '2', '--batch-size', '32', '--folds', '1', '--json']);
+    expect(split.code).toBe(0);
+    expect(JSON.parse(split.stdout).history).toHaveLength(2);
+    expect(split.stderr).toContain('kept the model in service: no judged validation queries to compare on: not enough evidence, keeping the model in service');
     expect(existsSync(adapter)).toBe(true);
     // A later round: the gate compares the retrained adapter with the one in service; two validation
     // queries are too little evidence, so the adapter in service is written back unchanged.
@@ -117,7 +124,7 @@ describe('clicktune (the real binary)', () => {
     writeFileSync(unclicked, readFileSync(sessions, 'utf8').trim().split('\n').map((line) => JSON.stringify({ ...JSON.parse(line), events: [] })).join('\n'));
     const noClicks = clicktune(['train', ...data, '--sessions', unclicked, '--out', join(folder, 'none.safetensors')]);
     expect(noClicks.code).toBe(0);
-    expect(noClicks.stderr).toMatch(/kept the model in service: no \(query, result\) pair of the \d+ training sessions has the clicks to be called relevant .*: not enough evidence, keeping the model in service/);
+    expect(noClicks.stderr).toMatch(/kept the model in service: no \(query, result\) pair of the \d+ (training )?sessions has the clicks to be called relevant .*: not enough evidence, keeping the model in service/);
     expect(noClicks.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(folder, 'none.safetensors'))).toBe(true);
 
@@ -283,7 +290,8 @@ describe('clicktune (the real binary)', () => {
     const sessions = join(folder, 'sessions.jsonl');
     expect(clicktune(['simulate', ...data, '--qrels', join(folder, 'qrels.txt'), '--sessions', '3000', '--out', sessions]).code).toBe(0);
     const adapter = join(folder, 'adapter.safetensors');
-    const args = ['train', ...data, '--sessions', sessions, '--out', adapter, '--epochs', '200', '--batch-size', '8', '--patience', '0'];
+    // One held-out split: the checkpoint belongs to the one training run (with cross-fitting, to the last of its six).
+    const args = ['train', ...data, '--sessions', sessions, '--out', adapter, '--folds', '1', '--epochs', '200', '--batch-size', '8', '--patience', '0'];
     const child: ChildProcess = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
     let stderr = '';
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -105,7 +105,7 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
     });
     const decision = settings.gate.enabled
       ? deploymentGate(criterion, pooled[chosen] as Float64Array, inServiceScores, settings.gate)
-      : { deploy: chosen > 0, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: chosen > 0 ? 'the gate is off: deploying without a test' : 'no epoch count beat the untrained adapter: keeping the model in service' };
+      : { deploy: true, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: 'the gate is off: deploying the kept epoch without a test' };
     // The adapter to serve: every list, the chosen number of epochs (none when the untrained adapter won).
     const adapter = options.adapter ?? newAdapter();
     if (adapter !== start) disposables.push(adapter);

@@ -160,15 +160,9 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
 }
 
 async function decide(settings: LearnSettings, criterion: Criterion | undefined, adapter: EmbeddingModel, inServiceScores: Float64Array | null): Promise<GateDecision> {
+  if (!settings.gate.enabled) return { deploy: true, criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none', comparison: null, reason: 'the gate is off: deploying the kept epoch without a test' };
   const candidateScores = criterion ? await criterion.perQuery(adapter) : null;
-  if (settings.gate.enabled) return deploymentGate(criterion ?? { metric: 'click-judged NDCG@10', queries: 'judged validation queries' }, candidateScores, inServiceScores, settings.gate);
-  const better = candidateScores && inServiceScores ? meanOf(candidateScores) > meanOf(inServiceScores) : true;
-  return {
-    deploy: better,
-    criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none',
-    comparison: null,
-    reason: better ? 'the gate is off: deploying the kept epoch without a test' : 'the gate is off, but the kept epoch is not better than the model in service on average: keeping the model in service',
-  };
+  return deploymentGate(criterion ?? { metric: 'click-judged NDCG@10', queries: 'judged validation queries' }, candidateScores, inServiceScores, settings.gate);
 }
 
 function criterionOf(options: FineTuneOptions, settings: LearnSettings, validation: readonly FineTuningInput[]): Criterion | undefined {
@@ -187,7 +181,7 @@ function criterionOf(options: FineTuneOptions, settings: LearnSettings, validati
 
 function selectionOf(settings: LearnSettings, criterion: Criterion | undefined, withInService: boolean, labelled: boolean): string {
   if (criterion && (settings.method === 'clicktune' || labelled)) {
-    return `the epoch with the best ${criterion.metric} of ${criterion.queries}${withInService ? '' : ' (the untrained adapter competing)'}${labelled ? ', not by clicks' : ''}`;
+    return `the epoch with the best ${settings.epochSelection === 'lowerBound' ? 'lower bound of the gain in ' : ''}${criterion.metric} of ${criterion.queries}${withInService ? '' : ' (the untrained adapter competing)'}${labelled ? ', not by clicks' : ''}`;
   }
   if (settings.method === 'clicktune') return 'the last epoch: no validation query has a click-judged relevant result to select with';
   return settings.patience > 0 ? 'the epoch with the lowest validation loss' : 'the last epoch';

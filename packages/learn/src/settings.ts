@@ -74,8 +74,9 @@ export const DEFAULT_SETTINGS: LearnSettings = {
   clickLabels: { threshold: 0.5, minClicks: 2 },
   minExamination: 4,
   judgement: 'binary',
-  epochSelection: 'mean',
-  folds: 1,
+  epochSelection: 'lowerBound',
+  // Chosen on dev labels across the three tasks (apps/cli/quality-results/2026-12-01).
+  folds: 5,
   gate: { ...GATE_DEFAULTS, enabled: true },
   seed: 1,
 };

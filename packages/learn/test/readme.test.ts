@@ -62,7 +62,7 @@ describe('the README example', () => {
     } finally {
       console.log = log;
     }
-    expect(lines.join('\n')).toMatch(/^\d+ judged validation queries, click-judged NDCG@10 .*(deploying the new adapter|keeping the model in service)$/);
+    expect(lines.join('\n')).toMatch(/^\d+ judged queries, out of fold \(5-fold cross-fitting\), click-judged NDCG@10 .*(deploying the new adapter|keeping the model in service)$/);
     // What it wrote is an adapter that loads.
     const adapter = decodeAdapter(readFileSync(join(folder, 'adapter.safetensors')));
     expect(adapter.inputDimension).toBe(100);
