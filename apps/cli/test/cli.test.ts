@@ -148,7 +148,7 @@ describe('clicktune (the real binary)', () => {
     expect(metrics.ndcg).toBeGreaterThan(0);
   });
 
-  it('demo runs the whole loop on the embedded sample and writes its report', () => {
+  it('demo runs the whole loop on the embedded sample and writes its report', { timeout: 300_000 }, () => {
     const folder = mkdtempSync(join(tmpdir(), 'clicktune-demo-'));
     const report = join(folder, 'report.html');
     const result = clicktune(['demo', '--sessions', '3000', '--epochs', '2', '--report', report, '--json']);

@@ -129,7 +129,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
     // Epochs compete on the gate's own estimate (the lower bound of the gain over the model in service) or on the criterion's mean.
     const score = async () => {
       const scores = await criterion?.perQuery(adapter);
-      if (!scores) return 0;
+      if (!scores || scores.length === 0) return 0;
       return settings.epochSelection === 'lowerBound' && inServiceScores ? pairedBootstrap(scores, inServiceScores, settings.gate).differenceInterval[0] : meanOf(scores);
     };
     const selectBy =
@@ -168,6 +168,7 @@ async function decide(settings: LearnSettings, criterion: Criterion | undefined,
 function criterionOf(options: FineTuneOptions, settings: LearnSettings, validation: readonly FineTuningInput[]): Criterion | undefined {
   const labelled = options.labelledSelection;
   if (labelled) {
+    if (labelled.queries.length === 0) return undefined;
     return {
       metric: 'NDCG@10 (qrels)',
       queries: 'labelled queries',

@@ -151,6 +151,14 @@ describe('the deployment gate in the recipe', () => {
     run.adapter.dispose();
   });
 
+  it('a labelled selection set with no query says there is nothing to compare on', async () => {
+    const { items, queries, sessions } = task(8, 400);
+    const run = await fineTune({ sessions, items, queries, settings: LEARNABLE, labelledSelection: { queries: [], relevance: new Map() } });
+    expect(run.decision.deploy).toBe(false);
+    expect(run.decision.reason).toMatch(/not enough evidence, keeping the model in service$/);
+    run.adapter.dispose();
+  });
+
   it('the gate off deploys what training kept (the original behaviour)', async () => {
     const { items, queries, sessions } = task(8, 400);
     const learned = await learnFromClicks({ sessions, items, queries, settings: { ...LEARNABLE, gate: { enabled: false } } });

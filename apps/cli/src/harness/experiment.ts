@@ -165,7 +165,9 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
     return { task: task.name, variant, seed, heldOut, ...rest, seconds: (performance.now() - started) / 1000 };
   };
   const empty = { curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], dev: null, baseDev: null, decisions: [], candidates: [], deployed: false, trainingLists: 0 };
-  const training: LearnSettingsInput = { ...settings.training, ...(variant.training === 'original' ? ORIGINAL : {}), seed };
+  // The original trains as many epochs as the others (its pairwise defaults would stop at 5).
+  const original = { ...ORIGINAL, epochs: settings.training.epochs ?? DEFAULT_SETTINGS.epochs };
+  const training: LearnSettingsInput = { ...settings.training, ...(variant.training === 'original' ? original : {}), seed };
   const validationFraction = settings.training.validationFraction ?? DEFAULT_SETTINGS.validationFraction;
   const devOf = (logged: readonly FineTuningInput[]) => [...validationQueriesOf(logged, { ...training, validationFraction: Math.min(0.1, validationFraction) })].map((key) => key.slice('id:'.length));
   if (variant.training === 'none') {
