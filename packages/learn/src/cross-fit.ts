@@ -116,7 +116,8 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
     try {
       const trained = chosen > 0 ? await final.train(lists, items, []) : empty;
       const history = trained.history.map((record) => ({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }));
-      disposables.splice(disposables.indexOf(adapter), 1);
+      // Handed to the caller: not disposed here.
+      if (adapter !== start) disposables.pop();
       const foldAdapters = options.keepFolds
         ? snapshots.map((fold) => {
             const weights = fold[Math.min(chosen, fold.length - 1)] ?? {};

@@ -46,7 +46,7 @@ function confidenceOf(value: string): ConfidenceCalculatorOption {
   return value as ConfidenceCalculatorOption;
 }
 
-/** Training flags shared by `train` and `demo`, mapped onto FineTuneSettings. */
+/** The training flags of `train`, mapped onto `@clicktune/learn`'s LearnSettings. */
 function withTrainingOptions(command: Command): Command {
   return command
     .option('--method <name>', 'clicktune: click-model relevance, a listwise loss with negatives beyond the logged lists, the epoch kept by click judgements of held-out queries; pairwise: the original\'s pairwise loss on clicked × unclicked results', DEFAULT_SETTINGS.method)
