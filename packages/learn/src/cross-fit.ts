@@ -1,8 +1,9 @@
 import { InvalidOptionError, queryKeyOf } from '@clicktune/core';
-import { type EpochRecord, FeaturesExtractor, LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
+import { type EpochRecord, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
 import { clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
 import type { FineTuneOptions, FineTunePlan, FineTuneRun } from './fine-tune';
-import { deploymentGate, pairedBootstrap } from './gate';
+import { deploymentGate } from './gate';
+import { extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
 import type { LearnSettings } from './settings';
 
 /**
@@ -35,7 +36,7 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
   const folds = settings.folds;
   if (options.inServiceFolds && options.inServiceFolds.length !== folds) throw new InvalidOptionError(`inServiceFolds has ${options.inServiceFolds.length} adapters for ${folds} folds`, { location: { field: 'inServiceFolds' } });
   const fromEvents = options.relevanceFrom === 'events';
-  const newAdapter = () => new LinearAdapter({ inputDimension: items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries });
+  const newAdapter = () => settingsAdapter(items, settings, options.queries);
   const start = options.adapter ?? newAdapter();
   const disposables: Array<{ dispose(): void }> = options.adapter ? [] : [start];
   try {
@@ -49,21 +50,22 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
       validationSessions: sessions.length,
       validationQueries: new Set(sessions.map(queryKeyOf)).size,
       trainingLists: lists.length,
-      selection: `the number of epochs with the best ${settings.epochSelection === 'lowerBound' ? 'lower bound of the gain in ' : ''}out-of-fold click-judged NDCG@10 over ${judged.length} judged queries (${folds}-fold cross-fitting; the untrained adapter competing)`,
+      selection: `the number of epochs with the best ${selectionPrefix(settings)}out-of-fold click-judged NDCG@10 over ${judged.length} judged queries (${folds}-fold cross-fitting; the untrained adapter competing)`,
     };
     options.onPlan?.(plan);
     const inServiceScores = judged.length > 0 ? await outOfFoldScores(options, judgements, judged, (key) => foldOf(key, folds, settings.seed), start) : null;
     const inServiceScore = inServiceScores ? mean(inServiceScores) : null;
-    const empty: TrainingResult = { history: [], steps: 0, stoppedEarly: false, interrupted: false, bestValidationLoss: null, bestSelectionScore: inServiceScore };
+    const empty: TrainingResult = untrained(inServiceScore);
     if (lists.length === 0 || !inServiceScores) {
-      const why = lists.length === 0 ? `no (query, result) pair of the ${sessions.length} sessions has the clicks to be called relevant (≥ ${settings.clickLabels.minClicks} clicks and click-model attractiveness ≥ ${settings.clickLabels.threshold})` : 'no query has a click-judged relevant result';
+      const why = lists.length === 0 ? tooFewClicks(sessions.length, 'sessions', settings) : 'no query has a click-judged relevant result';
       const adapter = options.adapter ?? newAdapter();
       return { ...plan, settings, adapter, result: empty, inServiceScore, decision: { deploy: false, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
     }
     // Out-of-fold scores after each epoch (0: the untrained adapter), in `judged` order.
     const position = new Map(judged.map((key, index) => [key, index]));
     const pooled = Array.from({ length: settings.epochs + 1 }, () => new Float64Array(judged.length));
-    pooled[0]?.set(await judgedNdcgPerQuery(start, judgements, items));
+    // With the untrained adapter in service, its scores are epoch 0's already.
+    pooled[0]?.set(options.inService || options.inServiceFolds ? await judgedNdcgPerQuery(start, judgements, items) : inServiceScores);
     let interrupted = false;
     // With keepFolds: each fold's weights after every epoch, to hand back the fold adapters of the chosen epoch count.
     const snapshots: Array<Array<{ query?: Float32Array; item?: Float32Array }>> = [];
@@ -75,7 +77,7 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
       const training = lists.filter((list) => foldOf(queryKeyOf(list), folds, settings.seed) !== fold);
       const model = newAdapter();
       if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
-      const trainer = new Trainer(new FeaturesExtractor(model, extractorOptions(options, settings)), {
+      const trainer = new Trainer(new FeaturesExtractor(model, extractorOptions(options.queries, settings)), {
         ...trainerOptions({ signal: options.signal }),
         onEpoch: async (record) => {
           if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
@@ -97,8 +99,7 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
       }
     }
     if (interrupted) return { ...plan, settings, adapter: options.adapter ?? newAdapter(), result: { ...empty, interrupted: true }, inServiceScore, decision: { deploy: false, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: 'interrupted before the gate could decide: keeping the model in service' } };
-    const scoreOf = (scores: Float64Array) => (settings.epochSelection === 'lowerBound' ? pairedBootstrap(scores, inServiceScores, settings.gate).differenceInterval[0] : mean(scores));
-    const criterionByEpoch = pooled.map(scoreOf);
+    const criterionByEpoch = pooled.map((scores) => selectionScore(scores, inServiceScores, settings));
     let chosen = 0;
     criterionByEpoch.forEach((value, epoch) => {
       if (value > (criterionByEpoch[chosen] as number)) chosen = epoch;
@@ -109,7 +110,7 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
     // The adapter to serve: every list, the chosen number of epochs (none when the untrained adapter won).
     const adapter = options.adapter ?? newAdapter();
     if (adapter !== start) disposables.push(adapter);
-    const final = new Trainer(new FeaturesExtractor(adapter, extractorOptions(options, settings)), {
+    const final = new Trainer(new FeaturesExtractor(adapter, extractorOptions(options.queries, settings)), {
       ...trainerOptions({ epochs: chosen, checkpointPath: options.checkpointPath, resumeFrom: options.resumeFrom, signal: options.signal, onBatch: options.onBatch }),
       onEpoch: (record: EpochRecord) => options.onEpoch?.({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }, adapter),
     });
@@ -121,7 +122,7 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
       const foldAdapters = options.keepFolds
         ? snapshots.map((fold) => {
             const weights = fold[Math.min(chosen, fold.length - 1)] ?? {};
-            return new LinearAdapter({ inputDimension: items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries, initialWeights: weights });
+            return settingsAdapter(items, settings, options.queries, weights);
           })
         : undefined;
       return { ...plan, settings, adapter, result: { ...trained, history, bestSelectionScore: criterionByEpoch[chosen] ?? null }, inServiceScore, decision, foldAdapters };
@@ -162,19 +163,4 @@ async function outOfFoldScores(options: FineTuneOptions, judgements: Map<string,
     });
   }
   return scores;
-}
-
-export function extractorOptions(options: FineTuneOptions, settings: LearnSettings) {
-  return {
-    queries: options.queries,
-    confidenceCalculator: settings.confidence,
-    negativeDownsamplingFactor: settings.negativeDownsamplingFactor,
-    minAbsDifference: settings.minAbsDifference,
-    maxAbsDifference: settings.maxAbsDifference,
-    seed: settings.seed,
-  };
-}
-
-function mean(values: Float64Array): number {
-  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 }

@@ -1,8 +1,9 @@
 import { type FineTuningInput, type ItemsSet, queryKeyOf, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
-import { type BatchProgress, type EmbeddingModel, type EpochRecord, evaluateRetrieval, FeaturesExtractor, LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
+import { type BatchProgress, type EmbeddingModel, type EpochRecord, evaluateRetrieval, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
 import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
-import { crossFittedFineTune, extractorOptions } from './cross-fit';
-import { deploymentGate, type GateCriterion, type GateDecision, pairedBootstrap } from './gate';
+import { crossFittedFineTune } from './cross-fit';
+import { deploymentGate, type GateCriterion, type GateDecision } from './gate';
+import { extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
 import { type LearnSettings, type LearnSettingsInput, resolveSettings } from './settings';
 
 export interface FineTuneOptions {
@@ -104,7 +105,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
     : splitByQueries(options.sessions, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
   const validationQueries = new Set(split.test.map(queryKeyOf)).size;
   const fromEvents = options.relevanceFrom === 'events';
-  const adapter = options.adapter ?? new LinearAdapter({ inputDimension: options.items.dimension, towers: settings.towers, residual: settings.residual, queries: options.queries });
+  const adapter = options.adapter ?? settingsAdapter(options.items, settings, options.queries);
   const owned = options.adapter === undefined;
   const trainer: { current?: Trainer } = {};
   try {
@@ -117,24 +118,17 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
     const plan: FineTunePlan = { trainSessions: split.train.length, validationSessions: split.test.length, validationQueries, trainingLists: trainSessions.length, selection };
     options.onPlan?.(plan);
     const inServiceScores = criterion ? await criterion.perQuery(inService ?? adapter) : null;
-    const inServiceScore = inServiceScores ? meanOf(inServiceScores) : null;
+    const inServiceScore = inServiceScores ? mean(inServiceScores) : null;
     if (trainSessions.length === 0) {
-      const why = relevance
-        ? `no (query, result) pair of the ${split.train.length} training sessions has the clicks to be called relevant (≥ ${settings.clickLabels.minClicks} clicks and click-model attractiveness ≥ ${settings.clickLabels.threshold})`
-        : 'no training session';
-      const result: TrainingResult = { history: [], steps: 0, stoppedEarly: false, interrupted: false, bestValidationLoss: null, bestSelectionScore: inServiceScore };
-      return { ...plan, settings, adapter, result, inServiceScore, decision: { deploy: false, criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none', comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
+      const why = relevance ? tooFewClicks(split.train.length, 'training sessions', settings) : 'no training session';
+      return { ...plan, settings, adapter, result: untrained(inServiceScore), inServiceScore, decision: { deploy: false, criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none', comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
     }
-    const extractor = new FeaturesExtractor(adapter, extractorOptions(options, settings));
+    const extractor = new FeaturesExtractor(adapter, extractorOptions(options.queries, settings));
     // Epochs compete on the gate's own estimate (the lower bound of the gain over the model in service) or on the criterion's mean.
-    const score = async () => {
-      const scores = await criterion?.perQuery(adapter);
-      if (!scores || scores.length === 0) return 0;
-      return settings.epochSelection === 'lowerBound' && inServiceScores ? pairedBootstrap(scores, inServiceScores, settings.gate).differenceInterval[0] : meanOf(scores);
-    };
+    const score = async () => (criterion ? selectionScore(await criterion.perQuery(adapter), inServiceScores, settings) : 0);
     const selectBy =
       criterion && (clickTune || options.labelledSelection)
-        ? { name: `${settings.epochSelection === 'lowerBound' ? 'lower bound of the gain in' : ''} ${criterion.metric} of ${criterion.queries}`.trim(), evaluate: score, includeInitial: inService === undefined }
+        ? { name: `${selectionPrefix(settings)}${criterion.metric} of ${criterion.queries}`, evaluate: score, includeInitial: inService === undefined }
         : undefined;
     trainer.current = new Trainer(
       extractor,
@@ -182,7 +176,7 @@ function criterionOf(options: FineTuneOptions, settings: LearnSettings, validati
 
 function selectionOf(settings: LearnSettings, criterion: Criterion | undefined, withInService: boolean, labelled: boolean): string {
   if (criterion && (settings.method === 'clicktune' || labelled)) {
-    return `the epoch with the best ${settings.epochSelection === 'lowerBound' ? 'lower bound of the gain in ' : ''}${criterion.metric} of ${criterion.queries}${withInService ? '' : ' (the untrained adapter competing)'}${labelled ? ', not by clicks' : ''}`;
+    return `the epoch with the best ${selectionPrefix(settings)}${criterion.metric} of ${criterion.queries}${withInService ? '' : ' (the untrained adapter competing)'}${labelled ? ', not by clicks' : ''}`;
   }
   if (settings.method === 'clicktune') return 'the last epoch: no validation query has a click-judged relevant result to select with';
   return settings.patience > 0 ? 'the epoch with the lowest validation loss' : 'the last epoch';
@@ -199,8 +193,4 @@ function splitOn(sessions: readonly FineTuningInput[], validationQueries: Readon
 export function validationQueriesOf(sessions: readonly FineTuningInput[], settings: LearnSettingsInput = {}): Set<string> {
   const resolved = resolveSettings(settings);
   return splitByQueries(sessions, { testFraction: resolved.validationFraction, random: SeededRandom.fromSeed(resolved.seed) }).testQueries;
-}
-
-function meanOf(values: Float64Array): number {
-  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 }

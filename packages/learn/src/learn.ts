@@ -1,6 +1,7 @@
 import type { FineTuningInput, ItemsSet } from '@clicktune/core';
-import { type EmbeddingModel, type EpochRecord, LinearAdapter } from '@clicktune/tensor';
+import type { EmbeddingModel, EpochRecord, LinearAdapter } from '@clicktune/tensor';
 import { fineTune } from './fine-tune';
+import { settingsAdapter } from './recipe-parts';
 import type { GateDecision } from './gate';
 import type { LearnSettings, LearnSettingsInput } from './settings';
 
@@ -48,7 +49,7 @@ export async function learnFromClicks<Model extends EmbeddingModel = LinearAdapt
   let serve: Model | LinearAdapter = run.adapter;
   if (!deployed) {
     run.adapter.dispose();
-    serve = options.inService ?? new LinearAdapter({ inputDimension: options.items.dimension, towers: run.settings.towers, residual: run.settings.residual, queries: options.queries });
+    serve = options.inService ?? settingsAdapter(options.items, run.settings, options.queries);
   }
   return {
     serve,

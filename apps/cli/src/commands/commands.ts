@@ -36,6 +36,13 @@ function positiveIntegerOrZero(value: string, flag: string): number {
 
 const CONFIDENCES = ['dummy', 'slidingWindow', 'positionBias'];
 
+/** Flags that `train` and the harness both take, parsed one way. */
+const parseWeightDecay = (value: string) => parseNumber(value, '--weight-decay', (decay) => decay >= 0, 'a finite number ≥ 0');
+const parseValidationFraction = (value: string) => parseNumber(value, '--validation-fraction', (fraction) => fraction > 0 && fraction < 1, 'in (0, 1)');
+const parseGateConfidence = (value: string) => parseNumber(value, '--gate-confidence', (confidence) => confidence >= 0.5 && confidence < 1, 'in [0.5, 1)');
+/** Exploration slot positions, 0-based, comma-separated. */
+const parsePositions = (value: string) => value.split(',').map((position) => positiveIntegerOrZero(position.trim(), '--positions'));
+
 function oneOf<const Values extends readonly string[]>(value: string, values: Values, flag: string): Values[number] {
   if (!values.includes(value)) throw usageError(`${flag} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}`, flag);
   return value as Values[number];
@@ -68,25 +75,19 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
   if (!['clicktune', 'pairwise'].includes(flags.method as string)) throw usageError(`--method must be clicktune or pairwise, got ${JSON.stringify(flags.method)}`, '--method');
   if (!['sgd', 'adam'].includes(flags.optimizer as string)) throw usageError(`--optimizer must be sgd or adam, got ${JSON.stringify(flags.optimizer)}`, '--optimizer');
   if (!['both', 'query', 'item'].includes(flags.towers as string)) throw usageError(`--towers must be both, query or item, got ${JSON.stringify(flags.towers)}`, '--towers');
-  const fraction = Number(flags.validationFraction);
-  if (!(fraction > 0 && fraction < 1)) throw usageError(`--validation-fraction must be in (0, 1), got ${JSON.stringify(flags.validationFraction)}`, '--validation-fraction');
-  const decay = Number(flags.weightDecay);
-  if (!(decay >= 0) || !Number.isFinite(decay)) throw usageError(`--weight-decay must be a finite number ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
-  const confidence = Number(flags.gateConfidence);
-  if (!(confidence >= 0.5 && confidence < 1)) throw usageError(`--gate-confidence must be in [0.5, 1), got ${JSON.stringify(flags.gateConfidence)}`, '--gate-confidence');
   const methodDefaults = flags.method === 'pairwise' ? PAIRWISE_DEFAULTS : DEFAULT_SETTINGS;
   return {
     method: flags.method as 'clicktune' | 'pairwise',
     epochs: positiveInteger(String(flags.epochs ?? methodDefaults.epochs), '--epochs'),
     batchSize: positiveInteger(flags.batchSize as string, '--batch-size'),
     learningRate: positiveNumber(String(flags.learningRate ?? methodDefaults.learningRate), '--learning-rate'),
-    weightDecay: decay,
+    weightDecay: parseWeightDecay(flags.weightDecay as string),
     optimizer: flags.optimizer as 'sgd' | 'adam',
     confidence: confidenceOf(flags.confidence as string),
     towers: flags.towers as 'both' | 'query' | 'item',
     patience: positiveIntegerOrZero(String(flags.patience ?? methodDefaults.patience), '--patience'),
-    validationFraction: fraction,
-    gate: { enabled: flags.gate !== false, confidence },
+    validationFraction: parseValidationFraction(flags.validationFraction as string),
+    gate: { enabled: flags.gate !== false, confidence: parseGateConfidence(flags.gateConfidence as string) },
     folds: flags.folds === undefined ? undefined : positiveInteger(String(flags.folds), '--folds'),
     seed,
   };
@@ -153,7 +154,7 @@ export function registerCommands(program: Command): void {
       const k = positiveInteger(flags.topK, '--top-k');
       const slots = positiveIntegerOrZero(flags.slots, '--slots');
       const depth = positiveInteger(flags.depth, '--depth');
-      const positions = flags.positions === undefined ? undefined : flags.positions.split(',').map((position) => positiveIntegerOrZero(position.trim(), '--positions'));
+      const positions = flags.positions === undefined ? undefined : parsePositions(flags.positions);
       const policy = slots > 0 ? explorationSlots({ k, slots, depth, positions }) : noExploration({ k });
       const clickModel = resolveClickModel(flags.clickModel as ClickModelName);
       await preflightOutput(flags.out);
@@ -414,10 +415,8 @@ function withHarnessOptions(command: Command): Command {
 }
 
 function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {
-  const decay = flags.weightDecay === undefined ? undefined : Number(flags.weightDecay);
-  if (decay !== undefined && (!(decay >= 0) || !Number.isFinite(decay))) throw usageError(`--weight-decay must be a finite number ≥ 0, got ${JSON.stringify(flags.weightDecay)}`, '--weight-decay');
   const slots = positiveIntegerOrZero(flags.slots, '--slots');
-  const positions = flags.positions.trim() === '' ? undefined : flags.positions.split(',').map((position) => positiveIntegerOrZero(position.trim(), '--positions'));
+  const positions = flags.positions.trim() === '' ? undefined : parsePositions(flags.positions);
   if (positions && positions.length !== slots) throw usageError(`--positions names ${positions.length} positions for ${slots} slots`, '--positions');
   return {
     sessions: positiveInteger(flags.sessions, '--sessions'),
@@ -426,13 +425,13 @@ function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {
     training: {
       epochs: flags.epochs === undefined ? undefined : positiveInteger(flags.epochs, '--epochs'),
       learningRate: flags.learningRate === undefined ? undefined : positiveNumber(flags.learningRate, '--learning-rate'),
-      weightDecay: decay,
-      validationFraction: flags.validationFraction === undefined ? undefined : parseNumber(flags.validationFraction, '--validation-fraction', (value) => value > 0 && value < 1, 'a number in (0, 1)'),
+      weightDecay: flags.weightDecay === undefined ? undefined : parseWeightDecay(flags.weightDecay),
+      validationFraction: flags.validationFraction === undefined ? undefined : parseValidationFraction(flags.validationFraction),
       judgement: flags.judgement === undefined ? undefined : oneOf(flags.judgement, ['binary', 'graded'] as const, '--judgement'),
       folds: flags.folds === undefined ? undefined : positiveInteger(flags.folds, '--folds'),
       epochSelection: flags.epochSelection === undefined ? undefined : oneOf(flags.epochSelection, ['mean', 'lowerBound'] as const, '--epoch-selection'),
       gate: {
-        confidence: flags.gateConfidence === undefined ? undefined : parseNumber(flags.gateConfidence, '--gate-confidence', (value) => value >= 0.5 && value < 1, 'a number in [0.5, 1)'),
+        confidence: flags.gateConfidence === undefined ? undefined : parseGateConfidence(flags.gateConfidence),
         minQueries: flags.gateMinQueries === undefined ? undefined : positiveIntegerOrZero(flags.gateMinQueries, '--gate-min-queries'),
       },
     },
