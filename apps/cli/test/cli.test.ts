@@ -284,31 +284,57 @@ describe('clicktune (the real binary)', () => {
     });
   });
 
-  it('Ctrl-C during training leaves a checkpoint that --resume continues from', async () => {
+  it('Ctrl-C or SIGTERM mid-epoch leaves a checkpoint; --resume then writes the same adapter as an uninterrupted run, bit for bit', { timeout: 300_000 }, async () => {
     const folder = fixture();
     const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];
     const sessions = join(folder, 'sessions.jsonl');
     expect(clicktune(['simulate', ...data, '--qrels', join(folder, 'qrels.txt'), '--sessions', '3000', '--out', sessions]).code).toBe(0);
-    const adapter = join(folder, 'adapter.safetensors');
-    // One held-out split: the checkpoint belongs to the one training run (with cross-fitting, to the last of its six).
-    const args = ['train', ...data, '--sessions', sessions, '--out', adapter, '--folds', '1', '--epochs', '200', '--batch-size', '8', '--patience', '0'];
-    const child: ChildProcess = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
-    let stderr = '';
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('epoch 2:')) resolve();
+    // The pairwise method trains on every session (3,000 batches of one, seconds an epoch), so the stop lands mid-epoch; no gate, so the trained weights are written.
+    const trainArgs = (out: string) => ['train', ...data, '--sessions', sessions, '--out', out, '--method', 'pairwise', '--no-gate', '--folds', '1', '--epochs', '3', '--batch-size', '1', '--patience', '0', '--history', `${out}.history.json`];
+    const history = (out: string) => JSON.parse(readFileSync(`${out}.history.json`, 'utf8'));
+    const straight = join(folder, 'straight.safetensors');
+    expect(clicktune(trainArgs(straight)).code).toBe(0);
+    expect(history(straight)).toHaveLength(3);
+    // A finished run leaves no checkpoint behind.
+    expect(existsSync(`${straight}.checkpoint`)).toBe(false);
+
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const adapter = join(folder, `adapter-${signal}.safetensors`);
+      const child: ChildProcess = spawn(process.execPath, [bin, ...trainArgs(adapter)], { env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
+      let stderr = '';
+      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await new Promise<void>((resolve) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          // A moment into the second epoch: the stop lands mid-epoch.
+          if (stderr.includes('epoch 1:')) setTimeout(resolve, 200);
+        });
       });
-    });
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
-    expect(stderr).toMatch(/checkpoint at .*adapter\.safetensors\.checkpoint/);
-    expect(existsSync(`${adapter}.checkpoint`)).toBe(true);
-    expect(existsSync(adapter)).toBe(false);
-    const resumed = clicktune([...args.slice(0, -6), '--epochs', '4', '--resume', '--json']);
-    expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout).history.length).toBeGreaterThanOrEqual(4);
-    expect(existsSync(adapter)).toBe(true);
+      child.kill(signal);
+      expect(await exit).toBe(130);
+      expect(stderr).toMatch(/checkpoint at .*\.checkpoint/);
+      expect(existsSync(`${adapter}.checkpoint`)).toBe(true);
+      expect(existsSync(adapter)).toBe(false);
+      const resumed = clicktune([...trainArgs(adapter), '--resume']);
+      expect(resumed.code).toBe(0);
+      // Each epoch once in the history (the interrupted one is not listed twice), and the same adapter bytes.
+      expect(history(adapter)).toEqual(history(straight));
+      expect(readFileSync(adapter).equals(readFileSync(straight))).toBe(true);
+      expect(existsSync(`${adapter}.checkpoint`)).toBe(false);
+    }
+  });
+
+  it('checks every output before training: a --history in a missing folder fails at once and leaves nothing', () => {
+    const folder = fixture();
+    const out = join(folder, 'adapter.safetensors');
+    const result = clicktune(['train', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', join(folder, 'sessions.jsonl'), '--out', out, '--history', join(folder, 'missing', 'history.json')]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/history\.json.*the folder .*missing does not exist/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.checkpoint`)).toBe(false);
+    const resume = clicktune(['train', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', join(folder, 'sessions.jsonl'), '--out', out, '--resume']);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toMatch(/--resume: there is no checkpoint at .*adapter\.safetensors\.checkpoint/);
   });
 });

@@ -1,6 +1,6 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 import { InvalidOptionError } from './errors';
 
@@ -13,8 +13,15 @@ export class SeededRandom {
   private constructor(private readonly generator: JumpableRandomGenerator) {}
 
   static fromSeed(seed: number): SeededRandom {
-    if (!Number.isSafeInteger(seed)) throw new InvalidOptionError(`seed must be an integer, got ${seed}`, { location: { field: 'seed' } });
-    return new SeededRandom(xoroshiro128plus(seed | 0));
+    if (!Number.isSafeInteger(seed)) {
+      throw new InvalidOptionError(`seed must be an integer of at most 53 bits, got ${seed}`, { location: { field: 'seed' } });
+    }
+    // xoroshiro128+ seeded directly starts almost the same for nearby seeds
+    // and ignores the bits above 32; splitmix64 spreads every bit of the seed
+    // over the 128-bit state, as the generator's authors recommend.
+    const [afterFirst, first] = splitMix64(BigInt.asUintN(64, BigInt(seed)));
+    const [, second] = splitMix64(afterFirst);
+    return new SeededRandom(xoroshiro128plusFromState(xoroshiroState(first, second)));
   }
 
   static fromState(state: readonly number[]): SeededRandom {
@@ -75,4 +82,23 @@ export class SeededRandom {
     }
     return pool.slice(0, count).sort();
   }
+}
+
+const UINT64_MASK = (1n << 64n) - 1n;
+
+/** One step of splitmix64: the next state and its output (Vigna's reference constants). */
+export function splitMix64(state: bigint): [nextState: bigint, output: bigint] {
+  const nextState = (state + 0x9e3779b97f4a7c15n) & UINT64_MASK;
+  let mixed = nextState;
+  mixed = ((mixed ^ (mixed >> 30n)) * 0xbf58476d1ce4e5b9n) & UINT64_MASK;
+  mixed = ((mixed ^ (mixed >> 27n)) * 0x94d049bb133111ebn) & UINT64_MASK;
+  return [nextState, mixed ^ (mixed >> 31n)];
+}
+
+/** pure-rand's state layout: [high word of s0, low of s0, high of s1, low of s1], as int32. */
+function xoroshiroState(first: bigint, second: bigint): number[] {
+  const word = (value: bigint) => Number(BigInt.asIntN(32, value));
+  const state = [word(first >> 32n), word(first), word(second >> 32n), word(second)];
+  // The all-zero state is the generator's one fixed point.
+  return state.every((value) => value === 0) ? [0, 1, 0, 0] : state;
 }

@@ -60,55 +60,102 @@ describe('Trainer', () => {
 
   it('early stopping watches the validation loss and restores the best weights', async () => {
     const { task, model, extractor } = setup(4);
+    // SGD at this rate overshoots after a few epochs on this task: the validation loss turns up and patience runs out.
     const trainer = new Trainer(extractor, { epochs: 30, batchSize: 20, learningRate: 0.3, optimizer: 'sgd', loss: { kind: 'hinge', margin: 1 }, earlyStopping: { patience: 2 } });
     const validation = task.sessions.slice(0, 30);
     const result = await trainer.train(task.sessions.slice(30), task.items, validation);
     const losses = result.history.map((record) => record.validationLoss as number);
-    if (result.stoppedEarly) {
-      expect(result.history.length).toBeLessThan(30);
-      expect(await trainer.validationLoss(validation, task.items)).toBeCloseTo(Math.min(...losses), 5);
-    } else {
-      expect(result.history).toHaveLength(30);
-    }
-    expect(result.bestValidationLoss).toBeCloseTo(Math.min(...losses), 6);
+    const best = Math.min(...losses);
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.history.length).toBeLessThan(30);
+    // Patience 2: the last two validations did not improve on the best, so the last epoch is not the kept one.
+    expect(losses.at(-1) as number).toBeGreaterThan(best + 1e-6);
+    expect(await trainer.validationLoss(validation, task.items)).toBeCloseTo(best, 5);
+    expect(result.bestValidationLoss).toBeCloseTo(best, 6);
     trainer.dispose();
     model.dispose();
   });
 
-  it('resuming from a checkpoint gives the same weights as training straight through', async () => {
+  // Distance of the query weights from the identity: training moves away from it, so "closest" keeps an early epoch, not the last.
+  const closestToStart = (model: LinearAdapter) => ({
+    name: 'closest to the start',
+    includeInitial: false,
+    evaluate: async () => {
+      const weights = await (model.queryWeights as tf.Variable).data();
+      let distance = 0;
+      for (let row = 0; row < 6; row += 1) for (let column = 0; column < 6; column += 1) distance += ((weights[row * 6 + column] as number) - (row === column ? 1 : 0)) ** 2;
+      return -distance;
+    },
+  });
+  const resumableOptions = (model: LinearAdapter) => ({
+    epochs: 4,
+    batchSize: 25,
+    learningRate: 0.01,
+    seed: 2,
+    listwise: { weight: 1, catalogueNegatives: 3, hardNegatives: 2 },
+    selectBy: closestToStart(model),
+  });
+
+  it('an interrupted run resumed from its checkpoint equals an uninterrupted one bit for bit, mid-epoch included', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'clicktune-trainer-'));
     const straight = setup(6);
-    const full = new Trainer(straight.extractor, { epochs: 4, batchSize: 25, learningRate: 0.01, seed: 2 });
-    await full.train(straight.task.sessions, straight.task.items);
+    const full = new Trainer(straight.extractor, resumableOptions(straight.model));
+    const expectedResult = await full.train(straight.task.sessions, straight.task.items);
     const expected = Array.from(await (straight.model.queryWeights as tf.Variable).data());
+    full.dispose();
+    straight.model.dispose();
+    // The kept epoch is not the last one, so resuming must restore the kept weights, not just the score (review defect 1).
+    expect(expectedResult.bestSelectionScore).toBeGreaterThan(expectedResult.history.at(-1)?.selectionScore as number);
 
-    const first = setup(6);
-    const controller = new AbortController();
-    const checkpointPath = join(folder, 'checkpoint.safetensors');
-    let batches = 0;
-    // Run two whole epochs, then stop.
-    const stopAfterTwo = new Trainer(first.extractor, {
-      epochs: 2,
-      batchSize: 25,
-      learningRate: 0.01,
-      seed: 2,
-      checkpointPath,
-      onBatch: () => {
-        batches += 1;
-      },
-    });
-    await stopAfterTwo.train(first.task.sessions, first.task.items);
-    expect(batches).toBe(10);
-    stopAfterTwo.dispose();
+    // 120 sessions in batches of 25: 5 batches an epoch. Stop after batch 3 (mid-epoch 0), 5 (a boundary), 12 (mid-epoch 2), 19 (the last batch).
+    for (const stopAfter of [3, 5, 12, 19]) {
+      const checkpointPath = join(folder, `checkpoint-${stopAfter}.safetensors`);
+      const first = setup(6);
+      const controller = new AbortController();
+      let batches = 0;
+      const interrupted = new Trainer(first.extractor, {
+        ...resumableOptions(first.model),
+        checkpointPath,
+        signal: controller.signal,
+        onBatch: () => {
+          batches += 1;
+          if (batches === stopAfter) controller.abort();
+        },
+      });
+      const partial = await interrupted.train(first.task.sessions, first.task.items);
+      expect(partial.interrupted).toBe(true);
+      // The epoch whose last batch was interrupted gets its record when the resumed run finishes it.
+      expect(partial.history).toHaveLength(Math.floor((stopAfter - 1) / 5));
+      interrupted.dispose();
+      first.model.dispose();
 
-    const second = setup(6);
-    const resumed = new Trainer(second.extractor, { epochs: 4, batchSize: 25, learningRate: 0.01, seed: 2, resumeFrom: checkpointPath, signal: controller.signal });
-    const result = await resumed.train(second.task.sessions, second.task.items);
-    expect(result.history).toHaveLength(4);
-    const actual = Array.from(await (second.model.queryWeights as tf.Variable).data());
-    actual.forEach((value, index) => expect(value).toBeCloseTo(expected[index] as number, 5));
-    for (const trainer of [full, resumed]) trainer.dispose();
-    for (const run of [straight, first, second]) run.model.dispose();
+      const second = setup(6);
+      let resumedBatches = 0;
+      const resumed = new Trainer(second.extractor, { ...resumableOptions(second.model), resumeFrom: checkpointPath, onBatch: () => (resumedBatches += 1) });
+      const result = await resumed.train(second.task.sessions, second.task.items);
+      expect(resumedBatches).toBe(20 - stopAfter);
+      expect(result.history).toEqual(expectedResult.history);
+      expect(result.bestSelectionScore).toBe(expectedResult.bestSelectionScore);
+      expect(Array.from(await (second.model.queryWeights as tf.Variable).data())).toEqual(expected);
+      resumed.dispose();
+      second.model.dispose();
+    }
+  });
+
+  it('refuses a checkpoint of a model with another tower instead of resuming into it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-trainer-'));
+    const checkpointPath = join(folder, 'two-towers.safetensors');
+    const { task } = setup(6);
+    const twoTowers = new LinearAdapter({ inputDimension: 6, queries: task.queries });
+    const writer = new Trainer(new FeaturesExtractor(twoTowers, { queries: task.queries, maxAbsDifference: 2 }), { epochs: 1, batchSize: 60, checkpointPath });
+    await writer.train(task.sessions, task.items);
+    writer.dispose();
+    twoTowers.dispose();
+    const queryOnly = new LinearAdapter({ inputDimension: 6, queries: task.queries, towers: 'query' });
+    const reader = new Trainer(new FeaturesExtractor(queryOnly, { queries: task.queries, maxAbsDifference: 2 }), { epochs: 2, batchSize: 60, resumeFrom: checkpointPath });
+    await expect(reader.train(task.sessions, task.items)).rejects.toThrow(/trains the item tower, which this model does not have/);
+    reader.dispose();
+    queryOnly.dispose();
   });
 
   it('stops after the current step when aborted, and says so', async () => {

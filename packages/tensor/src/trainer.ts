@@ -1,19 +1,9 @@
 import './gradients';
-import {
-  ClickTuneError,
-  decodeSafetensors,
-  encodeSafetensors,
-  type FineTuningInput,
-  InvalidOptionError,
-  InvalidWeightsError,
-  type ItemsSet,
-  type NamedFloatTensor,
-  readBinaryFile,
-  SeededRandom,
-  writeFileAtomic,
-} from '@clicktune/core';
+import { type FineTuningInput, InvalidOptionError, type ItemsSet, SeededRandom } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { readCheckpoint, type TrainerState, writeCheckpoint } from './checkpoint';
 import type { FeaturesExtractor } from './extractor';
+import { KeptWeights } from './kept-weights';
 import { disposeTensorFeatures } from './features';
 import { evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
 import { buildListwiseBatch, type ListwiseOptions, listwiseLoss, validateListwise } from './listwise';
@@ -94,20 +84,25 @@ export interface TrainingResult {
   readonly steps: number;
   readonly stoppedEarly: boolean;
   readonly interrupted: boolean;
-  /** The kept weights' validation loss — or, with `selectBy`, their criterion negated. */
+  /** The kept weights' validation loss (null with `selectBy`, whose criterion is `bestSelectionScore`). */
   readonly bestValidationLoss: number | null;
   /** With `selectBy`: the criterion of the kept weights (every validation counts, also those between epochs). */
   readonly bestSelectionScore: number | null;
 }
 
-interface TrainerState {
-  epoch: number;
-  step: number;
-  random: number[];
-  extractorRandom: number[];
-  history: EpochRecord[];
-  bestValidationLoss: number | null;
-  sinceImprovement: number;
+
+let lastYield = 0;
+
+/**
+ * Lets timers and signal handlers run between steps at least every 50 ms: on
+ * a synchronous backend every await resolves at once, so without this a
+ * Ctrl-C would wait for the end of the epoch.
+ */
+async function yieldToEventLoop(): Promise<void> {
+  const now = Date.now();
+  if (now - lastYield < 50) return;
+  lastYield = now;
+  await new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function positive(value: number, field: string): number {
@@ -125,7 +120,7 @@ function positive(value: number, field: string): number {
 export class Trainer {
   private readonly loss: FeaturesLoss;
   private readonly listwise: Required<ListwiseOptions> | null;
-  private readonly listwiseRandom: SeededRandom;
+  private listwiseRandom: SeededRandom;
   private readonly pairwiseWeight: number;
   private readonly optimizers: Array<{ tower: 'query' | 'item'; optimizer: tf.Optimizer; variables: tf.Variable[]; learningRate: number; weightDecay: number; initial: tf.Tensor[] }>;
   readonly options: Required<Pick<TrainerOptions, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'weightDecay' | 'seed'>> & TrainerOptions;
@@ -256,144 +251,128 @@ export class Trainer {
     const batchesPerEpoch = Math.ceil(sessions.length / this.options.batchSize);
     const totalSteps = batchesPerEpoch * this.options.epochs;
     const schedule = this.options.schedule ?? { kind: 'constant' };
-    const random = SeededRandom.fromSeed(this.options.seed);
+    // The starting model's scores, for the shift metrics: read before a checkpoint replaces the weights.
+    const previousScores = validation.length > 0 ? await scoreSessions(this.extractor.model, validation, items, this.extractor.options.ranker.kind) : undefined;
+    const selectBy = this.options.selectBy;
+    const kept = new KeptWeights(this.optimizers.flatMap((entry) => entry.variables));
     let state: TrainerState = {
       epoch: 0,
       step: 0,
-      random: random.state(),
+      batch: 0,
+      random: SeededRandom.fromSeed(this.options.seed).state(),
       extractorRandom: this.extractor.randomState(),
+      listwiseRandom: this.listwiseRandom.state(),
       history: [],
-      bestValidationLoss: null,
+      epochLoss: { sum: 0, steps: 0, skippedSteps: 0 },
+      lastValidation: { loss: null, score: null },
+      keptCriterion: null,
       sinceImprovement: 0,
     };
-    if (this.options.resumeFrom) state = await this.restore(this.options.resumeFrom);
-    const shuffler = SeededRandom.fromState(state.random);
-    const previousScores = validation.length > 0 ? await scoreSessions(this.extractor.model, validation, items, this.extractor.options.ranker.kind) : undefined;
-    let best: tf.Tensor[] | null = null;
+    if (this.options.resumeFrom) {
+      const restored = await readCheckpoint(this.options.resumeFrom, this.optimizers);
+      state = restored.state;
+      kept.replace(restored.kept);
+      this.extractor.restoreRandomState(state.extractorRandom);
+      this.listwiseRandom = SeededRandom.fromState(state.listwiseRandom);
+    }
+    const keepsWeights = Boolean(this.options.earlyStopping || selectBy);
     let stoppedEarly = false;
     let interrupted = false;
 
-    const selectBy = this.options.selectBy;
-    const keepBest = () => {
-      if (best) tf.dispose(best);
-      best = this.optimizers.flatMap((entry) => entry.variables.map((variable) => tf.keep(tf.clone(variable))));
-    };
-    const validate = async (): Promise<{ loss: number | null; score: number | null }> => {
+    const validate = async (): Promise<void> => {
       const loss = validation.length > 0 ? await this.validationLoss(validation, items) : null;
       const score = selectBy ? await selectBy.evaluate() : null;
+      state.lastValidation = { loss, score };
       const criterion = score !== null ? -score : loss;
-      if (criterion !== null) {
-        const minDelta = this.options.earlyStopping?.minDelta ?? 0;
-        if (state.bestValidationLoss === null || criterion < state.bestValidationLoss - minDelta) {
-          state.bestValidationLoss = criterion;
-          state.sinceImprovement = 0;
-          if (this.options.earlyStopping || selectBy) keepBest();
-        } else {
-          state.sinceImprovement += 1;
-        }
+      if (criterion === null) return;
+      const minDelta = this.options.earlyStopping?.minDelta ?? 0;
+      if (state.keptCriterion === null || criterion < state.keptCriterion - minDelta) {
+        state.keptCriterion = criterion;
+        state.sinceImprovement = 0;
+        if (keepsWeights) kept.keepCurrent();
+      } else {
+        state.sinceImprovement += 1;
       }
-      return { loss, score };
+    };
+    const patienceRunOut = () => this.options.earlyStopping !== undefined && state.sinceImprovement >= this.options.earlyStopping.patience;
+    const saveCheckpoint = async () => {
+      state.extractorRandom = this.extractor.randomState();
+      state.listwiseRandom = this.listwiseRandom.state();
+      if (this.options.checkpointPath) await writeCheckpoint(this.options.checkpointPath, this.optimizers, kept.tensors, state);
     };
     if (selectBy && selectBy.includeInitial !== false && !this.options.resumeFrom) {
       // The untrained model is a candidate too: when nothing beats it, nothing changes.
-      state.bestValidationLoss = -(await selectBy.evaluate());
-      keepBest();
+      state.keptCriterion = -(await selectBy.evaluate());
+      kept.keepCurrent();
     }
 
-    for (; state.epoch < this.options.epochs && !stoppedEarly && !interrupted; state.epoch += 1) {
-      // A fresh permutation each epoch, so the RNG state alone determines it (and a resumed run matches).
+    while (state.epoch < this.options.epochs && !stoppedEarly && !interrupted) {
+      // Each epoch's order is drawn from the shuffler's state at its start, so a run resumed mid-epoch draws the same one.
+      const shuffler = SeededRandom.fromState(state.random);
       const order = shuffler.shuffle(Array.from(sessions.keys()));
-      let lossSum = 0;
-      let lossSteps = 0;
-      let skippedSteps = 0;
-      let lastValidation: { loss: number | null; score: number | null } = { loss: null, score: null };
-      for (let batch = 0; batch < batchesPerEpoch; batch += 1) {
-        const batchSessions = order.slice(batch * this.options.batchSize, (batch + 1) * this.options.batchSize).map((index) => sessions[index] as FineTuningInput);
+      for (; state.batch < batchesPerEpoch; ) {
+        const batchSessions = order.slice(state.batch * this.options.batchSize, (state.batch + 1) * this.options.batchSize).map((index) => sessions[index] as FineTuningInput);
         const factor = learningRateAt(1, schedule, state.step, totalSteps);
         const result = await this.step(batchSessions, items, factor);
+        const batch = state.batch;
         state.step += 1;
-        if (result.skipped) skippedSteps += 1;
+        state.batch += 1;
+        if (result.skipped) state.epochLoss.skippedSteps += 1;
         else {
-          lossSum += result.loss;
-          lossSteps += 1;
+          state.epochLoss.sum += result.loss;
+          state.epochLoss.steps += 1;
         }
         this.options.onBatch?.({ epoch: state.epoch, batch, batches: batchesPerEpoch, step: state.step, loss: result.loss, keptPairs: result.keptPairs, skipped: result.skipped, learningRate: this.options.learningRate * factor });
         if (this.options.validateEvery && state.step % this.options.validateEvery === 0) {
-          lastValidation = await validate();
-          if (this.options.earlyStopping && state.sinceImprovement >= this.options.earlyStopping.patience) {
+          await validate();
+          if (patienceRunOut()) {
             stoppedEarly = true;
             break;
           }
         }
+        await yieldToEventLoop();
         if (this.options.signal?.aborted) {
           interrupted = true;
           break;
         }
       }
-      if (!this.options.validateEvery && !interrupted) {
-        lastValidation = await validate();
-        if (this.options.earlyStopping && state.sinceImprovement >= this.options.earlyStopping.patience) stoppedEarly = true;
+      if (interrupted) {
+        // Mid-epoch: the checkpoint holds the steps done and where to go on; the epoch's record comes when it ends.
+        await saveCheckpoint();
+        break;
+      }
+      if (!this.options.validateEvery) {
+        await validate();
+        if (patienceRunOut()) stoppedEarly = true;
       }
       const evaluation = validation.length > 0 ? await evaluateSessions(this.extractor.model, validation, items, { ranker: this.extractor.options.ranker.kind, previousScores }) : null;
       const record: EpochRecord = {
         epoch: state.epoch,
-        trainLoss: lossSteps === 0 ? 0 : lossSum / lossSteps,
-        validationLoss: lastValidation.loss,
-        selectionScore: lastValidation.score,
+        trainLoss: state.epochLoss.steps === 0 ? 0 : state.epochLoss.sum / state.epochLoss.steps,
+        validationLoss: state.lastValidation.loss,
+        selectionScore: state.lastValidation.score,
         mrr: evaluation?.mrr ?? null,
         ndcg: evaluation?.ndcg ?? null,
         recall: evaluation?.recall ?? null,
         clickedShift: evaluation?.clickedShift ?? null,
         irrelevantShift: evaluation?.irrelevantShift ?? null,
-        steps: lossSteps,
-        skippedSteps,
+        steps: state.epochLoss.steps,
+        skippedSteps: state.epochLoss.skippedSteps,
       };
       state.history.push(record);
       await this.options.onEpoch?.(record);
-      state.random = shuffler.state();
-      state.extractorRandom = this.extractor.randomState();
-      if (this.options.checkpointPath) await this.checkpoint(this.options.checkpointPath, { ...state, epoch: state.epoch + (interrupted ? 0 : 1) });
+      state = { ...state, epoch: state.epoch + 1, batch: 0, random: shuffler.state(), epochLoss: { sum: 0, steps: 0, skippedSteps: 0 }, lastValidation: { loss: null, score: null } };
+      await saveCheckpoint();
     }
-    if (best) {
-      const restored: tf.Tensor[] = best;
-      this.optimizers.flatMap((entry) => entry.variables).forEach((variable, index) => variable.assign(restored[index] as tf.Tensor));
-      tf.dispose(restored);
-    }
-    const bestSelectionScore = selectBy && state.bestValidationLoss !== null ? -state.bestValidationLoss : null;
-    return { history: state.history, steps: state.step, stoppedEarly, interrupted, bestValidationLoss: state.bestValidationLoss, bestSelectionScore };
-  }
-
-  /** Writes model variables, optimizer state and trainer state to one safetensors file, atomically. */
-  async checkpoint(file: string, state: TrainerState): Promise<void> {
-    const tensors = new Map<string, NamedFloatTensor>();
-    for (const entry of this.optimizers) {
-      for (const [index, variable] of entry.variables.entries()) tensors.set(`model/${entry.tower}/${index}`, { shape: variable.shape, data: (await variable.data()) as Float32Array });
-      for (const weight of await entry.optimizer.getWeights()) tensors.set(`optimizer/${entry.tower}/${weight.name}`, { shape: weight.tensor.shape, data: (await weight.tensor.data()) as Float32Array });
-    }
-    await writeFileAtomic(file, encodeSafetensors(tensors, { format: 'clicktune-checkpoint', state: JSON.stringify(state) }));
-  }
-
-  private async restore(file: string): Promise<TrainerState> {
-    const { tensors, metadata } = decodeSafetensors(await readBinaryFile(file), file);
-    if (metadata.format !== 'clicktune-checkpoint' || !metadata.state) throw new InvalidWeightsError('not a ClickTune checkpoint', { location: { file } });
-    try {
-      for (const entry of this.optimizers) {
-        entry.variables.forEach((variable, index) => {
-          const saved = tensors.get(`model/${entry.tower}/${index}`);
-          if (!saved || saved.data.length !== variable.size) throw new InvalidWeightsError(`the checkpoint does not match this model (${entry.tower} variable ${index})`, { location: { file } });
-          variable.assign(tf.tensor(saved.data, variable.shape));
-        });
-        const prefix = `optimizer/${entry.tower}/`;
-        const weights = [...tensors.entries()].filter(([name]) => name.startsWith(prefix)).map(([name, saved]) => ({ name: name.slice(prefix.length), tensor: tf.tensor(saved.data, [...saved.shape]) }));
-        if (weights.length > 0) await entry.optimizer.setWeights(weights);
-      }
-      const state = JSON.parse(metadata.state) as TrainerState;
-      this.extractor.restoreRandomState(state.extractorRandom);
-      return state;
-    } catch (error) {
-      if (ClickTuneError.isInstance(error)) throw error;
-      throw new InvalidWeightsError(`cannot restore the checkpoint: ${(error as Error).message}`, { location: { file } });
-    }
+    kept.restoreInto();
+    return {
+      history: state.history,
+      steps: state.step,
+      stoppedEarly,
+      interrupted,
+      bestValidationLoss: selectBy ? null : state.keptCriterion,
+      bestSelectionScore: selectBy && state.keptCriterion !== null ? -state.keptCriterion : null,
+    };
   }
 
   dispose(): void {

@@ -6,6 +6,7 @@ import { explorationSlots, noExploration } from '@clicktune/explore';
 import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
 import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { runDemo } from '../demo';
 import { EXPERIMENT_DEFAULTS, type ExperimentSettings, keptEpoch, type Task, VARIANTS } from '../harness/experiment';
@@ -93,7 +94,7 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
   };
 }
 
-/** Ctrl-C stops training after the current step (a checkpoint is written); a second Ctrl-C exits at once. */
+/** Ctrl-C or SIGTERM stops training after the current step (a checkpoint is written); a second one exits at once. */
 function interruptible(): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const handler = () => {
@@ -102,7 +103,14 @@ function interruptible(): { signal: AbortSignal; release: () => void } {
     controller.abort();
   };
   process.on('SIGINT', handler);
-  return { signal: controller.signal, release: () => process.off('SIGINT', handler) };
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
 }
 
 /** The bench app is optional (it is not published): `bench` and `backends --chromium` need it installed beside the CLI. */
@@ -231,6 +239,10 @@ export function registerCommands(program: Command): void {
       if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
       const seed = seedOf(flags);
       const settings = settingsOf(flags, seed);
+      const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
+      // Every output is checked before any work, so a wrong folder costs nothing and leaves nothing.
+      for (const file of [flags.out, checkpointPath, ...(flags.history ? [flags.history] : [])]) await preflightOutput(file);
+      if (flags.resume && !existsSync(checkpointPath)) throw usageError(`--resume: there is no checkpoint at ${checkpointPath}`, '--resume');
       const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
       const sessions = await loadSessions(flags.sessions);
       const backend = await selectBackend(flags.backend);
@@ -244,7 +256,6 @@ export function registerCommands(program: Command): void {
         info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
       }
       const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
-      const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
       const progress = trainingProgress(!flags.json);
       const stop = interruptible();
       try {
@@ -286,6 +297,8 @@ export function registerCommands(program: Command): void {
             identity?.dispose();
           }
           if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
+          // The run finished: the default checkpoint has served its purpose (one named with --checkpoint is the user's).
+          if (!flags.checkpoint) await rm(checkpointPath, { force: true });
           if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, inServiceScore: run.inServiceScore, deployed: decision.deploy, decision, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
           else info(`${decision.deploy ? 'new adapter' : inService ? 'the adapter in service, unchanged,' : 'the identity adapter (base embeddings)'} → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
         } finally {
