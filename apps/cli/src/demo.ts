@@ -1,4 +1,4 @@
-import { type ActiveBackend, selectBackend } from '@clicktune/backends';
+import { type ActiveBackend, selectTensorBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
@@ -44,7 +44,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const log = options.log ?? (() => undefined);
   const seed = options.seed ?? 1;
   const settings: ExperimentSettings = { ...EXPERIMENT_DEFAULTS, ...options.settings };
-  const backend = await selectBackend(options.backend);
+  const backend = await selectTensorBackend(options.backend);
   const { task } = options;
   const setup = await setupSeed(seed, task);
   log(`${task.name}: ${task.items.size} items, ${task.queries.size} queries (${setup.trainQueries.length} train, ${setup.testQueries.length} test, no overlap)`);

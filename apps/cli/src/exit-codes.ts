@@ -38,3 +38,27 @@ export function exitCodeOf(error: unknown): number {
 export function usageError(reason: string, flag: string): ClickTuneError {
   return new ClickTuneError('invalid-option', reason, { location: { field: flag } });
 }
+
+/** Library option names whose CLI flag is not simply their kebab-case. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  negativeDownsamplingFactor: '--factor',
+  minAbsDifference: '--min-difference',
+  maxAbsDifference: '--max-difference',
+  confidenceCalculator: '--confidence',
+};
+
+/**
+ * The one line the CLI prints for a ClickTune error: data errors as the
+ * library words them (file:line: field: reason); option errors under the
+ * flag the user typed (`--learning-rate: …`, not `learningRate: …`), once.
+ */
+export function cliMessage(error: ClickTuneError): string {
+  const { file, line, field } = error.location;
+  if (file !== undefined || line !== undefined || field === undefined) return error.message;
+  const flag = field.startsWith('--') ? field : (FLAG_OF_FIELD[field] ?? (/^[a-z][a-zA-Z]*$/.test(field) ? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}` : undefined));
+  if (flag === undefined) return error.message;
+  if (error.reason.startsWith(flag)) return error.reason;
+  // "learningRate must be …" reads as "--learning-rate must be …".
+  if (error.reason.startsWith(`${field} must `)) return `${flag}${error.reason.slice(field.length)}`;
+  return `${flag}: ${error.reason}`;
+}

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ClickTuneError, EmptyInputError, type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
+import { catalogueCheck, ClickTuneError, DimensionMismatchError, EmptyInputError, type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
 import { loadSample, SAMPLE_NAMES } from '@clicktune/datasets';
 import { usageError } from './exit-codes';
 import type { Task } from './harness/experiment';
@@ -34,9 +34,39 @@ export async function loadData(flags: DataFlags, need: { queries?: boolean; rele
   else throw usageError('give --items file.jsonl, or --items-matrix with --items-ids, or --sample emoji', '--items');
   const queries = flags.queries ? await readItemsJsonl(flags.queries, { what: 'query' }) : undefined;
   if (need.queries && !queries) throw usageError('give --queries file.jsonl (or --sample emoji)', '--queries');
+  if (queries && queries.dimension > 0 && items.dimension > 0 && queries.dimension !== items.dimension) {
+    const itemsFile = flags.items ?? flags.itemsMatrix;
+    const hint = flags.itemsMatrix ? ` (the matrix's dimension comes from its size and the ${items.size} ids in ${flags.itemsIds}: is that count right?)` : '';
+    throw new DimensionMismatchError(`queries have ${queries.dimension} values, the items in ${itemsFile} have ${items.dimension}${hint}`, { location: { file: flags.queries } });
+  }
   const relevance = flags.qrels ? await readRelevance(flags.qrels) : undefined;
   if (need.relevance && !relevance) throw usageError('give --qrels file (TREC qrels or JSONL) or --sample emoji', '--qrels');
+  if (relevance && flags.qrels) warnUnknownJudgements(flags.qrels, relevance, items, queries);
   return { items, queries, relevance, description: `${items.size} items${queries ? `, ${queries.size} queries` : ''}` };
+}
+
+/**
+ * Judgements of items or queries the files do not have: said in a warning
+ * with counts, not an error (qrels often cover more than a catalogue slice).
+ */
+function warnUnknownJudgements(file: string, relevance: Relevance, items: ItemsSet, queries: ItemsSet | undefined): void {
+  let unknownQueries = 0;
+  let unknownItems = 0;
+  const examples: string[] = [];
+  for (const [query, grades] of relevance) {
+    if (queries && !queries.has(query)) {
+      unknownQueries += 1;
+      if (examples.length < 3) examples.push(`query ${JSON.stringify(query)}`);
+      continue;
+    }
+    for (const item of grades.keys()) {
+      if (items.has(item)) continue;
+      unknownItems += 1;
+      if (examples.length < 3) examples.push(`item ${JSON.stringify(item)}`);
+    }
+  }
+  if (unknownQueries + unknownItems === 0) return;
+  process.stderr.write(`clicktune: warning: ${file}: ${unknownQueries} judged queries and ${unknownItems} judged items are not in the given files (e.g. ${examples.join(', ')}): those queries are not evaluated; those items cannot be retrieved but stay in their query's ideal ranking, as in trec_eval\n`);
 }
 
 async function sampleOf(name: string) {
@@ -67,9 +97,10 @@ export async function loadTasks(flags: DataFlags, fallback: readonly string[]): 
 }
 
 /** Sessions from a JSONL file or stdin (`-`); warnings (dropped events) go to stderr. */
-export async function loadSessions(file: string, options: { dropMissingEvents?: boolean } = {}): Promise<FineTuningInput[]> {
+export async function loadSessions(file: string, data: Pick<LoadedData, 'items' | 'queries'>, options: { dropMissingEvents?: boolean } = {}): Promise<FineTuningInput[]> {
   const sessions = await readSessionsArray(file, {
     missingEvents: options.dropMissingEvents ? 'drop' : 'error',
+    check: catalogueCheck(data.items, data.queries),
     onWarning: (warning: SessionWarning) => process.stderr.write(`clicktune: warning: ${warning.location.file}:${warning.location.line}: ${warning.message}\n`),
   });
   // An empty file is a mistake, not a request to train on nothing.
@@ -90,7 +121,7 @@ export function parseNumber(value: string, flag: string, check: (value: number) 
   return parsed;
 }
 
-export const positiveInteger = (value: string, flag: string) => parseNumber(value, flag, (number) => Number.isInteger(number) && number > 0, 'a whole number > 0');
+export const positiveInteger = (value: string, flag: string) => parseNumber(value, flag, (number) => Number.isSafeInteger(number) && number > 0, 'a whole number > 0');
 export const positiveNumber = (value: string, flag: string) => parseNumber(value, flag, (number) => number > 0, 'a number > 0');
 
 export { ItemsSet };

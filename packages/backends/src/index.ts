@@ -1,5 +1,6 @@
 import { cpuBackend, referenceBackend } from './builtin';
-import { BackendRegistry } from './registry';
+import { BackendUnavailableError } from '@clicktune/core';
+import { type ActiveBackend, BACKEND_ENVIRONMENT_VARIABLE, BackendRegistry } from './registry';
 
 export { activateTfjsBackend, cpuBackend, referenceBackend } from './builtin';
 export { isSoftwareRenderer, softwareNote } from './software';
@@ -42,6 +43,29 @@ export function registerBackend(descriptor: Parameters<BackendRegistry['register
 /** Selects and activates a backend: explicit option > CLICKTUNE_BACKEND > auto. */
 export function selectBackend(option?: string, environment?: Record<string, string | undefined>) {
   return defaultRegistry().select(option, environment);
+}
+
+/**
+ * Like selectBackend, for work that runs tensors: refuses the pure-TypeScript
+ * `reference` backend (it has no tensors; it is the oracle the tests compare
+ * against) with an error that names the backends that would work.
+ */
+export async function selectTensorBackend(option?: string, environment?: Record<string, string | undefined>): Promise<ActiveBackend> {
+  const registry = defaultRegistry();
+  const requested = option ?? (environment ?? readEnvironment())[BACKEND_ENVIRONMENT_VARIABLE];
+  const descriptor = requested ? registry.descriptor(requested) : undefined;
+  if (descriptor?.family === 'reference') {
+    // Probing every backend here would start GPU drivers just to word an error; cpu always starts.
+    const others = registry.names().filter((name) => registry.descriptor(name)?.family !== 'reference');
+    throw new BackendUnavailableError(`backend "${requested}" runs no tensors (it is the pure-TypeScript oracle the tests compare against): this needs a tensor backend, e.g. cpu (always available) or auto; registered: ${others.join(', ')}`, {
+      location: { field: 'backend' },
+    });
+  }
+  return registry.select(option, environment);
+}
+
+function readEnvironment(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 }
 
 export function describeBackends() {

@@ -79,6 +79,7 @@ describe('BackendRegistry selection', () => {
     expect(error.message).toMatch(/backend "absent" is unavailable: libtensorflow not installed/);
     const unknown = await failure(registry.select('tpu', {}));
     expect(unknown.message).toMatch(/unknown backend "tpu"; registered: absent/);
+    expect(unknown.code).toBe('invalid-option');
   });
 
   it('when nothing starts, one error lists every backend with its failure', async () => {

@@ -118,10 +118,16 @@ export class BackendRegistry {
   }
 
   /** Activates one backend by name; fails loudly with its reason. */
+  /** The registered descriptor of that name, if any. */
+  descriptor(name: string): BackendDescriptor | undefined {
+    return this.descriptors.get(name);
+  }
+
   async activate(name: string): Promise<ActiveBackend> {
     const descriptor = this.descriptors.get(name);
     if (!descriptor) {
-      throw new BackendUnavailableError(`unknown backend ${JSON.stringify(name)}; registered: ${this.names().join(', ')} (a backend package must be imported to register itself)`, {
+      // A name nothing registered is a mistake in the request (exit 2 in the CLI), not a backend that failed.
+      throw new InvalidOptionError(`unknown backend ${JSON.stringify(name)}; registered: ${this.names().join(', ')} (a backend package must be imported to register itself)`, {
         location: { field: 'backend' },
       });
     }

@@ -25,23 +25,55 @@ function describeFileError(error: unknown, file: string, verb: string): FileAcce
   return new FileAccessError(reason, { location: { file }, cause: error });
 }
 
-async function openLines(file: string): Promise<AsyncIterable<string>> {
-  const { createInterface } = await import('node:readline');
-  let input: Readable;
-  if (file === STANDARD_STREAM) {
-    input = process.stdin;
-  } else {
-    const { createReadStream } = await import('node:fs');
-    const { stat } = await import('node:fs/promises');
-    try {
-      const info = await stat(file);
-      if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    } catch (error) {
-      throw describeFileError(error, file, 'reading');
-    }
-    input = createReadStream(file, { encoding: 'utf8' });
+async function openInput(file: string): Promise<Readable> {
+  if (file === STANDARD_STREAM) return process.stdin;
+  const { createReadStream } = await import('node:fs');
+  const { stat } = await import('node:fs/promises');
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+  } catch (error) {
+    throw describeFileError(error, file, 'reading');
   }
-  return createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  return createReadStream(file);
+}
+
+/**
+ * Splits a byte stream on LF (a CR before it is dropped) and decodes each
+ * line as strict UTF-8, so that a bad byte is an error naming its line
+ * instead of a silent U+FFFD. A byte-order mark at the start is skipped.
+ */
+async function* decodedLines(input: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 0;
+  const decode = (bytes: Uint8Array): string => {
+    line += 1;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 13 ? bytes.length - 1 : bytes.length;
+    let start = 0;
+    if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    try {
+      return decoder.decode(bytes.subarray(start, Math.max(start, end)));
+    } catch (error) {
+      throw new InvalidJsonError('not valid UTF-8 text', { location: { file: file === STANDARD_STREAM ? 'stdin' : file, line }, cause: error });
+    }
+  };
+  // Pieces of a line not yet ended, joined once when its LF arrives (a long line costs one copy, not one per chunk).
+  let pending: Uint8Array[] = [];
+  const join = (tail: Uint8Array): Uint8Array => {
+    if (pending.length === 0) return tail;
+    const joined = Buffer.concat([...pending, tail]);
+    pending = [];
+    return joined;
+  };
+  for await (const chunk of input) {
+    let start = 0;
+    for (let end = chunk.indexOf(10, start); end !== -1; end = chunk.indexOf(10, start)) {
+      yield decode(join(chunk.subarray(start, end)));
+      start = end + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield decode(join(new Uint8Array(0)));
 }
 
 /** A parsed JSONL line with its 1-based line number. */
@@ -61,7 +93,7 @@ export function parseJsonLine(text: string, line: number, file?: string): unknow
 
 /** Lines of a JSONL text (blank lines skipped), for browsers and tests. */
 export function* parseJsonl(text: string, file?: string): Generator<JsonlLine> {
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let index = 0; index < lines.length; index += 1) {
     const content = lines[index] as string;
     if (content.trim() === '') continue;
@@ -97,7 +129,7 @@ export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
 
 /** Streams the non-blank lines of a text file (or stdin). */
 export async function* readTextLines(file: string): AsyncGenerator<{ line: number; text: string }> {
-  const lines = await openLines(file);
+  const lines = decodedLines(await openInput(file), file);
   let line = 0;
   try {
     for await (const text of lines) {
@@ -120,6 +152,21 @@ export async function readBinaryFile(file: string): Promise<Uint8Array> {
   }
 }
 
+/** Temporary files of writes in progress, so that a signal handler can remove them before the process exits. */
+const temporaryFiles = new Set<string>();
+
+/**
+ * Removes the temporary files of every atomic write still in progress (their
+ * targets stay as they were). For signal handlers and other exits that do
+ * not unwind the writes: call it, then exit.
+ */
+export async function removeTemporaryFiles(): Promise<void> {
+  if (temporaryFiles.size === 0) return;
+  const { rm } = await import('node:fs/promises');
+  await Promise.all([...temporaryFiles].map((file) => rm(file, { force: true }).catch(() => undefined)));
+  temporaryFiles.clear();
+}
+
 export type FileContent = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
 /**
@@ -140,6 +187,7 @@ export async function writeFileAtomic(file: string, content: FileContent): Promi
     `.${path.basename(file)}.clicktune-tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
   );
   let handle: Awaited<ReturnType<typeof open>> | undefined;
+  temporaryFiles.add(temporary);
   try {
     handle = await open(temporary, 'wx');
     if (typeof content === 'string' || content instanceof Uint8Array) {
@@ -154,9 +202,11 @@ export async function writeFileAtomic(file: string, content: FileContent): Promi
     await handle.close();
     handle = undefined;
     await rename(temporary, file);
+    temporaryFiles.delete(temporary);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(temporary, { force: true }).catch(() => undefined);
+    temporaryFiles.delete(temporary);
     if (ClickTuneError.isInstance(error)) throw error;
     if ((error as { code?: string }).code === undefined) throw error;
     throw describeFileError(error, file, 'writing');

@@ -27,11 +27,13 @@ export {
   readJsonlEntries,
   readTextLines,
   STANDARD_STREAM,
+  removeTemporaryFiles,
   writeFileAtomic,
   writeJsonl,
 } from './files';
 export { describeValue, type IdLike, normalizeId } from './ids';
 export {
+  catalogueCheck,
   type ReadSessionsOptions,
   type Relevance,
   readItemsBinary,

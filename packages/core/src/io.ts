@@ -1,7 +1,7 @@
-import { ClickTuneError, DimensionMismatchError, EmptyInputError, InvalidItemError, InvalidRelevanceError } from './errors';
+import { ClickTuneError, DimensionMismatchError, EmptyInputError, InvalidItemError, InvalidRelevanceError, InvalidSessionError, MissingItemsError } from './errors';
 import { readBinaryFile, readJsonl, readJsonlEntries, readTextLines, writeJsonl } from './files';
 import { normalizeId } from './ids';
-import { type ItemRecordInit, ItemsSet, parseItemRecord } from './items';
+import { type ItemRecordInit, ItemsSet, MAX_DIMENSION, parseItemRecord } from './items';
 import { FineTuningInput, type SessionValidationOptions, type SessionWarning } from './session';
 
 /** A session that was skipped when reading (with `onInvalid: 'skip'`). */
@@ -14,6 +14,8 @@ export interface ReadSessionsOptions extends SessionValidationOptions {
   /** `error` (default) stops at the first bad line; `skip` reports it and goes on. */
   onInvalid?: 'error' | 'skip';
   onSkipped?: (skipped: SkippedRecord) => void;
+  /** Further checks of each session (e.g. against the catalogue); what they throw is placed at the session's file and line. */
+  check?: (session: FineTuningInput) => void;
 }
 
 function locate(error: unknown, file: string, line: number): unknown {
@@ -34,7 +36,9 @@ export async function* readSessions(file: string, options: ReadSessionsOptions =
     currentLine = entry.line;
     try {
       if ('error' in entry) throw entry.error;
-      yield FineTuningInput.create(entry.value as Record<string, unknown>, { ...options, onWarning });
+      const session = FineTuningInput.create(entry.value as Record<string, unknown>, { ...options, onWarning });
+      options.check?.(session);
+      yield session;
     } catch (error) {
       const located = locate(error, file, currentLine);
       if (options.onInvalid === 'skip' && ClickTuneError.isInstance(located)) {
@@ -81,6 +85,12 @@ export async function readItemsJsonl(file: string, options: { what?: string } = 
       throw new InvalidItemError(`duplicate ${what} id ${JSON.stringify(id)} (first on line ${earlier})`, { location: { file, line, field: 'id' } });
     }
     seen.set(id, line);
+    const hasEmbedding = record.embedding !== undefined;
+    if (records.length > 0 && hasEmbedding !== (records[0]?.embedding !== undefined)) {
+      throw new InvalidItemError(hasEmbedding ? `has an embedding while the ${what} on line ${lineOf[0]} has none` : `has no embedding while the ${what} on line ${lineOf[0]} has one`, {
+        location: { file, line, field: 'embedding' },
+      });
+    }
     if (record.embedding) {
       if (dimension === -1) dimension = record.embedding.length;
       else if (record.embedding.length !== dimension) {
@@ -96,7 +106,8 @@ export async function readItemsJsonl(file: string, options: { what?: string } = 
   try {
     return ItemsSet.fromRecords(records, { what });
   } catch (error) {
-    throw locate(error, file, 0);
+    // Every per-line defect is caught above; what is left concerns the file as a whole.
+    throw ClickTuneError.isInstance(error) ? error.at({ file }) : error;
   }
 }
 
@@ -107,7 +118,14 @@ export async function readItemsJsonl(file: string, options: { what?: string } = 
  */
 export async function readItemsBinary(matrixFile: string, idsFile: string, options: { dimension?: number; what?: string } = {}): Promise<ItemsSet> {
   const ids: string[] = [];
-  for await (const { text } of readTextLines(idsFile)) ids.push(text.trim());
+  const seen = new Map<string, number>();
+  for await (const { line, text } of readTextLines(idsFile)) {
+    const id = text.trim();
+    const earlier = seen.get(id);
+    if (earlier !== undefined) throw new InvalidItemError(`duplicate ${options.what ?? 'item'} id ${JSON.stringify(id)} (first on line ${earlier})`, { location: { file: idsFile, line, field: 'id' } });
+    seen.set(id, line);
+    ids.push(id);
+  }
   if (ids.length === 0) throw new EmptyInputError('no ids in the file', { location: { file: idsFile } });
   const bytes = await readBinaryFile(matrixFile);
   if (bytes.byteLength % 4 !== 0) {
@@ -123,12 +141,16 @@ export async function readItemsBinary(matrixFile: string, idsFile: string, optio
   const matrix = new Float32Array(valueCount);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let index = 0; index < valueCount; index += 1) matrix[index] = view.getFloat32(index * 4, true);
+  if (dimension > MAX_DIMENSION) throw new DimensionMismatchError(`rows of ${dimension} values; ClickTune takes embeddings of at most ${MAX_DIMENSION}`, { location: { file: matrixFile } });
   try {
     return ItemsSet.fromEmbeddings(ids, matrix, dimension, { what: options.what });
   } catch (error) {
-    throw locate(error, matrixFile, 0);
+    throw ClickTuneError.isInstance(error) ? error.at({ file: matrixFile }) : error;
   }
 }
+
+/** The largest relevance grade accepted (TREC grades are 0–4). */
+export const MAX_GRADE = 100;
 
 /** Relevance judgements: query id → (item id → grade). */
 export type Relevance = Map<string, Map<string, number>>;
@@ -141,7 +163,8 @@ export type Relevance = Map<string, Map<string, number>>;
 export async function readRelevance(file: string): Promise<Relevance> {
   const relevance: Relevance = new Map();
   const add = (query: string, item: string, grade: number, line: number) => {
-    if (!Number.isFinite(grade)) throw new InvalidRelevanceError('grade must be a finite number', { location: { file, line, field: 'grade' } });
+    // Gains grow as 2^grade − 1: past 100 they stop being numbers a metric can add.
+    if (!Number.isFinite(grade) || grade < 0 || grade > MAX_GRADE) throw new InvalidRelevanceError(`grade must be a number from 0 to ${MAX_GRADE}`, { location: { file, line, field: 'grade' } });
     let grades = relevance.get(query);
     if (!grades) {
       grades = new Map();
@@ -167,7 +190,8 @@ export async function readRelevance(file: string): Promise<Relevance> {
         throw new InvalidRelevanceError(`expected 4 fields "query-id 0 item-id grade", got ${fields.length}`, { location: { file, line } });
       }
       const [query, , item, grade] = fields as [string, string, string, string];
-      add(query, item, grade.trim() === '' ? Number.NaN : Number(grade), line);
+      // Plain decimals only: Number() would also take "0x10", "1e308" and "Infinity".
+      add(query, item, /^\d+(\.\d+)?$/.test(grade) ? Number(grade) : Number.NaN, line);
     }
   }
   if (relevance.size === 0) throw new EmptyInputError('no relevance judgements in the file', { location: { file } });
@@ -181,4 +205,19 @@ function normalizeWithin<T>(read: () => T, file: string, line: number): T {
     if (ClickTuneError.isInstance(error)) throw new InvalidRelevanceError(error.reason, { location: { file, line, ...error.location } });
     throw error;
   }
+}
+
+/**
+ * A `check` for readSessions: every result is in the catalogue and a query
+ * given by id is among the queries, so an unknown id is reported at its
+ * line, not later by the planner without one.
+ */
+export function catalogueCheck(items: ItemsSet, queries?: ItemsSet): (session: FineTuningInput) => void {
+  return (session) => {
+    const unknown = session.results.filter((id) => !items.has(id));
+    if (unknown.length > 0) throw new MissingItemsError(unknown, { location: { field: 'results' } });
+    if (session.query.kind !== 'id') return;
+    if (!queries) throw new InvalidSessionError(`query ${JSON.stringify(session.query.id)} is given by id, and there are no queries to look it up in`, { location: { field: 'query' } });
+    if (!queries.has(session.query.id)) throw new MissingItemsError([session.query.id], { location: { field: 'query' }, what: 'query' });
+  };
 }

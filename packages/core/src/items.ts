@@ -25,10 +25,18 @@ const itemRecordSchema = v.pipe(
   v.check((record) => record.embedding !== undefined || record.text !== undefined, 'needs an "embedding" or a "text"'),
 );
 
+/** The longest embedding accepted: far above any embedding model's, far below what would exhaust memory on one line. */
+export const MAX_DIMENSION = 65_536;
+
 /** Validates one item (or query) record as read from JSON. */
 export function parseItemRecord(value: unknown): ItemRecordInit {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidItemError('an item must be a JSON object with "id" and "embedding" or "text"');
+  }
+  const embedding = (value as { embedding?: unknown }).embedding;
+  // Checked before the schema walks the values: a line of millions of numbers is refused at once.
+  if (Array.isArray(embedding) && embedding.length > MAX_DIMENSION) {
+    throw new DimensionMismatchError(`has ${embedding.length} values; ClickTune takes embeddings of at most ${MAX_DIMENSION}`, { location: { field: 'embedding' } });
   }
   return parseWith(itemRecordSchema, value, { makeError: (reason, location) => new InvalidItemError(reason, { location }) });
 }

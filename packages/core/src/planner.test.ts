@@ -76,6 +76,17 @@ describe('planBatch', () => {
     expect(result.report.irrelevantSessions).toBe(1);
     const unpaired = plan([irrelevant], { notIrrelevantOnly: false });
     expect(unpaired.report.skipped).toEqual([{ session: 0, reason: 'no-relevant-to-pair' }]);
+    // Paired only with an all-clicked relevant session, an irrelevant session borrows nothing: reported too (review defect 4).
+    const nothingToBorrow = plan([allClicked, irrelevant], { notIrrelevantOnly: false });
+    expect(nothingToBorrow.report.pairs).toBe(0);
+    expect(nothingToBorrow.report.skipped.map((entry) => [entry.session, entry.reason])).toEqual([
+      [0, 'no-negatives'],
+      [1, 'nothing-to-borrow'],
+    ]);
+    // With a relevant session that has pairs, the same irrelevant session borrows and is not reported.
+    const borrowing = plan([good, irrelevant], { notIrrelevantOnly: false });
+    expect(borrowing.report.borrowedPairs).toBe(1);
+    expect(borrowing.report.skipped).toEqual([]);
   });
 
   it('same seed → byte-identical plan; another seed may choose other negatives', () => {

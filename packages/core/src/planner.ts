@@ -42,6 +42,7 @@ export type SkipReason =
   | 'events-missing'
   | 'no-negatives'
   | 'no-relevant-to-pair'
+  | 'nothing-to-borrow'
   | 'missing-items';
 
 export interface SkippedSession {
@@ -405,6 +406,7 @@ export function planBatch(
   } else {
     const pairings = pairRelevantWithIrrelevant(relevant, irrelevant, { shuffle: options.shuffleIrrelevant, random });
     const planned = new Map<number, { objects: SessionObjects; negatives: number[]; planObject: Map<number, number> }>();
+    const borrowedBy = new Map<number, number>();
     for (const [relevantSession, irrelevantSession] of pairings) {
       const input = sessions[irrelevantSession] as FineTuningInput;
       let irrelevantPlan = planned.get(irrelevantSession);
@@ -436,6 +438,13 @@ export function planBatch(
         );
         builder.borrowedPairs += 1;
       }
+      borrowedBy.set(irrelevantSession, (borrowedBy.get(irrelevantSession) ?? 0) + length);
+    }
+    // Step 9: a session that yields nothing is reported, never dropped without a word.
+    for (const session of irrelevant) {
+      if ((borrowedBy.get(session) ?? 0) > 0) continue;
+      const noNegatives = (planned.get(session)?.negatives.length ?? 0) === 0;
+      skipped.push({ session, reason: 'nothing-to-borrow', detail: noNegatives ? 'no negative was kept from its results' : 'the relevant sessions it was paired with had no pairs to lend (every displayed object clicked)' });
     }
   }
 

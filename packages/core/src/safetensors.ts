@@ -62,12 +62,15 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
   if (bytes.byteLength < 8) throw fail('too short to be a safetensors file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.byteLength - 8 || headerLength > 100_000_000) throw fail(`header length ${headerLength} exceeds the file`);
+  // A safetensors file starts with the length of its JSON header, then "{": anything else is not one.
+  if (headerLength < 2 || headerLength > bytes.byteLength - 8 || headerLength > 100_000_000 || bytes[8] !== 0x7b) {
+    throw fail('not a safetensors file (no JSON header after the 8-byte length)');
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch {
-    throw fail('the header is not valid JSON');
+    throw fail('not a safetensors file (its header is not valid JSON)');
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('the header is not a JSON object');
   const dataStart = 8 + headerLength;
@@ -76,9 +79,11 @@ export function decodeSafetensors(bytes: Uint8Array, file?: string): Safetensors
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
-      metadata = Object.fromEntries(Object.entries(entry as object).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw fail('__metadata__ must be an object of strings');
+      metadata = Object.fromEntries(Object.entries(entry).filter(([, value]) => typeof value === 'string')) as Record<string, string>;
       continue;
     }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw fail(`tensor ${JSON.stringify(name)} must be an object with dtype, shape and data_offsets`);
     const { dtype, shape, data_offsets: offsets } = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (dtype !== 'F32') throw fail(`tensor ${JSON.stringify(name)} has dtype ${String(dtype)}; ClickTune reads F32`);
     if (!Array.isArray(shape) || !shape.every((size) => Number.isInteger(size) && size >= 0)) throw fail(`tensor ${JSON.stringify(name)} has an invalid shape`);

@@ -122,6 +122,25 @@ describe('the deployment gate in the recipe', () => {
     for (const model of [first.adapter, second.adapter, inSample.adapter, ...(first.foldAdapters ?? [])]) model.dispose();
   });
 
+  it('with patience but no judged validation query, the clicktune method keeps the last epoch, as it says (review defect 6)', async () => {
+    const { items, queries, sessions } = task(30, 1200);
+    // Training lists from the raw clicks; judgements need 10⁹ clicks on a pair, so no query is judged and nothing can stop or select.
+    const lastEpochWeights: number[][] = [];
+    const run = await fineTune({
+      sessions,
+      items,
+      queries,
+      relevanceFrom: 'events',
+      settings: { ...LEARNABLE, epochs: 6, patience: 1, minExamination: 1e9, clickLabels: { minClicks: 1e9 }, gate: { enabled: false } },
+      onEpoch: async (_record, adapter) => void lastEpochWeights.push(Array.from(await ((adapter as LinearAdapter).queryWeights as tf.Variable).data())),
+    });
+    expect(run.selection).toMatch(/^the last epoch/);
+    expect(run.result.stoppedEarly).toBe(false);
+    expect(run.result.history).toHaveLength(6);
+    expect(Array.from(await (run.adapter.queryWeights as tf.Variable).data())).toEqual(lastEpochWeights.at(-1));
+    run.adapter.dispose();
+  });
+
   it('cross-fitting keeps the model in service when no epoch count helps', async () => {
     const { items, queries, sessions } = task(30, 1200);
     // A learning rate too small to move the adapter: every epoch ties the untrained one.

@@ -2,6 +2,7 @@ import { DimensionMismatchError, InvalidOptionError, type ItemsSet, type QueryRe
 import { baseQueryVectors } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import { constantTimes } from './ops';
+import { requireTensorBackend } from './backend-guard';
 
 /**
  * A model the tensor extractor can fine-tune (DESIGN.md "Domain"). Both
@@ -21,7 +22,9 @@ export interface EmbeddingModel {
 
 /** Base vectors of queries and catalogue rows, as tensors (frozen: never trained). */
 export class BaseEmbeddings {
-  constructor(private readonly queries?: ItemsSet) {}
+  constructor(private readonly queries?: ItemsSet) {
+    requireTensorBackend();
+  }
 
   /**
    * Base vectors of catalogue rows. Gathered from the CPU-side matrix and
@@ -84,6 +87,7 @@ export class LinearAdapter implements EmbeddingModel {
   private readonly base: BaseEmbeddings;
 
   constructor(options: LinearAdapterOptions) {
+    requireTensorBackend();
     const input = options.inputDimension;
     const output = options.outputDimension ?? input;
     if (!Number.isInteger(input) || input < 1) throw new InvalidOptionError(`inputDimension must be a positive integer, got ${input}`);

@@ -158,6 +158,15 @@ describe('Trainer', () => {
     queryOnly.dispose();
   });
 
+  it('stops with an error naming the learning rate when the loss stops being finite', async () => {
+    const { task, model, extractor } = setup(5);
+    // SGD at 1e30 throws the weights past float32's range within a couple of steps.
+    const trainer = new Trainer(extractor, { epochs: 3, batchSize: 20, learningRate: 1e30, optimizer: 'sgd' });
+    await expect(trainer.train(task.sessions, task.items)).rejects.toThrow(/training diverged: the loss is (NaN|-?Infinity); lower the learning rate/);
+    trainer.dispose();
+    model.dispose();
+  });
+
   it('stops after the current step when aborted, and says so', async () => {
     const { task, model, extractor } = setup(7);
     const controller = new AbortController();

@@ -207,6 +207,11 @@ export class Trainer {
     const keptPairs = (kept ? ((await kept.data())[0] as number) : 0) + (listwise ? listwise.rowQuery.length : 0);
     const loss = (await value.data())[0] as number;
     tf.dispose([...(kept ? [kept] : []), value]);
+    if (!Number.isFinite(loss)) {
+      tf.dispose(Object.values(grads));
+      // Stop before a non-finite loss moves any weight: what was learned so far stays finite.
+      throw new InvalidOptionError(`training diverged: the loss is ${loss}; lower the learning rate (${this.options.learningRate * learningRateFactor} at this step)`, { location: { field: 'learningRate' } });
+    }
     if (keptPairs === 0) {
       tf.dispose(Object.values(grads));
       return { loss: 0, keptPairs: 0, skipped: true };

@@ -1,7 +1,7 @@
-import { type BackendDescription, describeBackends, selectBackend } from '@clicktune/backends';
+import { type BackendDescription, describeBackends, selectTensorBackend } from '@clicktune/backends';
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
-import { ClickTuneError, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
-import { DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS } from '@clicktune/learn';
+import { ClickTuneError, MissingItemsError, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
+import { DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS, resolveSettings } from '@clicktune/learn';
 import { explorationSlots, noExploration } from '@clicktune/explore';
 import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
 import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
@@ -14,6 +14,7 @@ import { EXIT_CODES, usageError } from '../exit-codes';
 import { type DataFlags, ensureFolder, loadData, loadSessions, loadTasks, parseNumber, positiveInteger, positiveNumber, preflightOutput, readIdList } from '../inputs';
 import { trainingProgress } from '../progress';
 import { renderDemoReport } from '../report';
+import { interruptible } from '../signals';
 import { withDataOptions, withRuntimeOptions } from './data-options';
 
 /** 10 million simulated sessions take a few GB in memory; larger runs belong in several files. */
@@ -94,25 +95,6 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
   };
 }
 
-/** Ctrl-C or SIGTERM stops training after the current step (a checkpoint is written); a second one exits at once. */
-function interruptible(): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const handler = () => {
-    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
-    info('clicktune: stopping after this step (Ctrl-C again to quit now) …');
-    controller.abort();
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return {
-    signal: controller.signal,
-    release: () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
-}
-
 /** The bench app is optional (it is not published): `bench` and `backends --chromium` need it installed beside the CLI. */
 async function benchApp(): Promise<typeof import('@clicktune/bench')> {
   try {
@@ -163,12 +145,16 @@ export function registerCommands(program: Command): void {
       const slots = positiveIntegerOrZero(flags.slots, '--slots');
       const depth = positiveInteger(flags.depth, '--depth');
       const positions = flags.positions === undefined ? undefined : parsePositions(flags.positions);
+      if (positions && slots === 0) throw usageError('--positions places exploration slots: give --slots too', '--positions');
       const policy = slots > 0 ? explorationSlots({ k, slots, depth, positions }) : noExploration({ k });
       const clickModel = resolveClickModel(flags.clickModel as ClickModelName);
       await preflightOutput(flags.out);
+      await selectTensorBackend(flags.backend);
       const data = await loadData(flags, { queries: true, relevance: true });
-      await selectBackend(flags.backend);
+      if (k > data.items.size) throw usageError(`--top-k ${k} is more than the ${data.items.size} items`, '--top-k');
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
+      const unknownQuery = queryIds.findIndex((id) => !data.queries?.has(id));
+      if (unknownQuery !== -1) throw new MissingItemsError([queryIds[unknownQuery] as string], { location: { file: flags.queryIds }, what: 'query' });
       const serving = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
       const lists = await retrieveTopK(serving, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: Math.max(k, slots > 0 ? depth : k) }).finally(() => serving.dispose());
       const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
@@ -197,33 +183,43 @@ export function registerCommands(program: Command): void {
     .option('--max-difference <x>', 'and below this', '1')
     .option('--drop-missing-events', 'drop events that are not among the results (with a warning) instead of failing')
     .action(async (flags: Flags & { sessions: string; out: string; adapter?: string; confidence: string; factor: string; minDifference: string; maxDifference: string; dropMissingEvents?: boolean }) => {
+      const factor = parseNumber(flags.factor, '--factor', (value) => value > 0 && value <= 1, 'a number in (0, 1]');
+      const minDifference = parseNumber(flags.minDifference, '--min-difference', (value) => value >= 0 && value <= 2, 'a number in [0, 2] (a difference of two cosines)');
+      const maxDifference = parseNumber(flags.maxDifference, '--max-difference', (value) => value >= 0 && value <= 2, 'a number in [0, 2] (a difference of two cosines)');
+      if (maxDifference <= minDifference) throw usageError(`--max-difference (${maxDifference}) must be above --min-difference (${minDifference})`, '--max-difference');
+      await preflightOutput(flags.out);
+      await selectTensorBackend(flags.backend);
       const data = await loadData(flags);
-      const sessions = await loadSessions(flags.sessions, { dropMissingEvents: flags.dropMissingEvents });
-      await selectBackend(flags.backend);
+      const sessions = await loadSessions(flags.sessions, data, { dropMissingEvents: flags.dropMissingEvents });
       const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
       const extractor = new FeaturesExtractor(model, {
         queries: data.queries,
         confidenceCalculator: confidenceOf(flags.confidence),
-        negativeDownsamplingFactor: Number(flags.factor),
-        minAbsDifference: Number(flags.minDifference),
-        maxAbsDifference: Number(flags.maxDifference),
+        negativeDownsamplingFactor: factor,
+        minAbsDifference: minDifference,
+        maxAbsDifference: maxDifference,
         seed: seedOf(flags),
       });
-      const rows: Array<Record<string, unknown>> = [];
       const skipped = new Map<string, number>();
-      for (let start = 0; start < sessions.length; start += 256) {
-        const batch = sessions.slice(start, start + 256);
-        const { features, report } = extractor.forward(batch, data.items);
-        for (const entry of report.skipped) skipped.set(entry.reason, (skipped.get(entry.reason) ?? 0) + 1);
-        const plain = await toFeatures(features);
-        disposeTensorFeatures(features);
-        for (const row of plain.toRows()) rows.push({ ...row, session: start + (row.session as number) });
+      // Rows are written as each batch of sessions yields them, not gathered first.
+      async function* rowsOf(): AsyncGenerator<Record<string, unknown>> {
+        for (let start = 0; start < sessions.length; start += 256) {
+          const { features, report } = extractor.forward(sessions.slice(start, start + 256), data.items);
+          for (const entry of report.skipped) skipped.set(entry.reason, (skipped.get(entry.reason) ?? 0) + 1);
+          const plain = await toFeatures(features);
+          disposeTensorFeatures(features);
+          for (const row of plain.toRows()) yield { ...row, session: start + (row.session as number) };
+        }
       }
-      await writeJsonl(flags.out, rows);
-      model.dispose();
-      const summary = { sessions: sessions.length, pairs: rows.length, skipped: Object.fromEntries(skipped) };
+      let pairs: number;
+      try {
+        pairs = await writeJsonl(flags.out, rowsOf());
+      } finally {
+        model.dispose();
+      }
+      const summary = { sessions: sessions.length, pairs, skipped: Object.fromEntries(skipped) };
       if (flags.json && flags.out !== '-') out(JSON.stringify(summary));
-      else info(`${rows.length} pairs from ${sessions.length} sessions → ${flags.out}${skipped.size > 0 ? `; sessions without pairs: ${[...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ')}` : ''}`);
+      else info(`${pairs} pairs from ${sessions.length} sessions → ${flags.out}${skipped.size > 0 ? `; sessions without pairs: ${[...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ')}` : ''}`);
     });
 
   withTrainingOptions(withRuntimeOptions(withDataOptions(program.command('train').description('fine-tune an adapter on sessions → safetensors'))))
@@ -239,13 +235,16 @@ export function registerCommands(program: Command): void {
       if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
       const seed = seedOf(flags);
       const settings = settingsOf(flags, seed);
+      // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
+      resolveSettings(settings);
       const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
       // Every output is checked before any work, so a wrong folder costs nothing and leaves nothing.
       for (const file of [flags.out, checkpointPath, ...(flags.history ? [flags.history] : [])]) await preflightOutput(file);
       if (flags.resume && !existsSync(checkpointPath)) throw usageError(`--resume: there is no checkpoint at ${checkpointPath}`, '--resume');
+      const backend = await selectTensorBackend(flags.backend);
       const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
-      const sessions = await loadSessions(flags.sessions);
-      const backend = await selectBackend(flags.backend);
+      const sessions = await loadSessions(flags.sessions, data);
+      const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
       info(`training on ${sessions.length} sessions, ${data.description}, backend ${backend.name}`);
       let labelledSelection: { queries: string[]; relevance: NonNullable<typeof data.relevance> } | undefined;
       if (flags.selectWithQrels && data.relevance) {
@@ -255,9 +254,8 @@ export function registerCommands(program: Command): void {
         labelledSelection = { queries, relevance: data.relevance };
         info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
       }
-      const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
       const progress = trainingProgress(!flags.json);
-      const stop = interruptible();
+      const stop = interruptible(() => info('clicktune: stopping after this step (Ctrl-C again to quit now) …'));
       try {
         const run = await fineTune({
           sessions,
@@ -304,6 +302,10 @@ export function registerCommands(program: Command): void {
         } finally {
           run.adapter.dispose();
         }
+      } catch (error) {
+        // A run that failed (not one that was stopped) leaves no default checkpoint of itself behind.
+        if (!flags.checkpoint && !flags.resume) await rm(checkpointPath, { force: true });
+        throw error;
       } finally {
         inService?.dispose();
         progress.stop();
@@ -316,8 +318,8 @@ export function registerCommands(program: Command): void {
     .option('--query-ids <file>', 'only these queries (one id per line), e.g. a test split')
     .option('--k <n>', 'cut-off', '10')
     .action(async (flags: Flags & { adapter?: string; queryIds?: string; k: string }) => {
+      await selectTensorBackend(flags.backend);
       const data = await loadData(flags, { queries: true, relevance: true });
-      await selectBackend(flags.backend);
       const k = positiveInteger(flags.k, '--k');
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
       const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
@@ -383,12 +385,12 @@ export function registerExperiment(program: Command): void {
       const { join } = await import('node:path');
       const seeds = flags.seeds.split(',').map((seed) => positiveIntegerOrZero(seed.trim(), '--seeds'));
       const settings = harnessSettingsOf(flags);
+      await selectTensorBackend(flags.backend);
       const tasks = await loadTasks(flags, ['emoji', 'icons', 'capitals']);
       // Find out before the run, not after it, that the results cannot be written.
       const files = ['experiment.json', 'experiment.md', 'experiment.svg'].map((name) => join(flags.out, name));
       await ensureFolder(flags.out);
       for (const file of files) await preflightOutput(file);
-      await selectBackend(flags.backend);
       const variants = flags.variants?.split(',').map((key) => {
         const variant = VARIANTS.find((entry) => entry.key === key.trim());
         if (!variant) throw usageError(`--variants: unknown variant ${JSON.stringify(key)}; the variants are ${VARIANTS.map((entry) => entry.key).join(', ')}`, '--variants');
