@@ -32,6 +32,7 @@ export {
   writeJsonl,
 } from './files';
 export { describeValue, type IdLike, normalizeId } from './ids';
+export { type ListwiseOptions, type ListwisePlan, listwiseSessions, planListwiseBatch, validateListwise } from './listwise-plan';
 export {
   catalogueCheck,
   type ReadSessionsOptions,

@@ -1,5 +1,6 @@
 export { executePlan, type PlanExecution } from './execute';
 export { FeaturesExtractor, type ForwardResult } from './extractor';
+export { listwiseLoss } from './listwise';
 export { PlanningExtractor } from './planning-extractor';
 export { cosineProbMarginRankingLoss, hingeMarginRankingLoss, type MarginLossOptions, probMarginRankingLoss, smallDifferenceSteepness } from './losses';
 export { distanceShift, meanMetrics, type RankingMetrics, rankingMetrics, rankOrder } from './metrics';

@@ -17,7 +17,8 @@ export {
 export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
 export { constantTimes, differenceMask, gatherRows, matMul, rowNorms } from './ops';
 export { rankMatrix, rankRows } from './rankers';
-export { buildListwiseBatch, type ListwiseBatch, type ListwiseOptions, listwiseLoss, validateListwise } from './listwise';
+export { buildListwiseBatch, type ListwiseBatch, listwiseLoss } from './listwise';
+export { type ListwiseOptions, validateListwise } from '@clicktune/core';
 export { estimateClickDcg, type OffPolicyEstimate, type OffPolicyOptions, topKOverlap } from './offpolicy';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';

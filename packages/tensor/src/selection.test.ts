@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FeaturesExtractor } from './extractor';
-import { buildListwiseBatch, listwiseLoss, validateListwise } from './listwise';
+import { validateListwise } from '@clicktune/core';
+import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { LinearAdapter } from './models';
 import { estimateClickDcg, topKOverlap } from './offpolicy';
 import { Trainer } from './trainer';
@@ -39,8 +40,17 @@ describe('listwise term', () => {
     const batch = await buildListwiseBatch([session], items, validateListwise({ weight: 1, catalogueNegatives: 0, hardNegatives: 0, propensityClip: 10 }), SeededRandom.fromSeed(1), () => []);
     expect(Array.from(batch?.rowWeight ?? [])).toEqual([10, 1]);
     // Row 0 (positive a) excludes b; row 1 (positive b) excludes a.
-    expect(Array.from(batch?.exclusion ?? [])).toEqual([0, Number.NEGATIVE_INFINITY, 0, Number.NEGATIVE_INFINITY, 0, 0]);
+    // Rows × 3 columns, flat: (0, b) = 1 and (1, a) = 3.
+    expect(Array.from(batch?.excluded ?? [])).toEqual([1, 3]);
     expect(await buildListwiseBatch([FineTuningInput.create({ query: 'q', results: ['a'] })], items, validateListwise({ weight: 1 }), SeededRandom.fromSeed(1), () => [])).toBeNull();
+  });
+
+  it('refuses ids the catalogue does not have, in results and in hard negatives, instead of indexing row −1', async () => {
+    const options = validateListwise({ weight: 1, catalogueNegatives: 0, hardNegatives: 2 });
+    const unknownResult = FineTuningInput.create({ query: 'q', results: ['a', 'zz'], events: ['a'] });
+    await expect(buildListwiseBatch([unknownResult], items, options, SeededRandom.fromSeed(1), () => [[]])).rejects.toThrow(/results: 1 unknown item id: "zz"/);
+    const session = FineTuningInput.create({ query: 'q', results: ['a', 'b'], events: ['a'] });
+    await expect(buildListwiseBatch([session], items, options, SeededRandom.fromSeed(1), () => [['gone']])).rejects.toThrow(/hardNegatives: 1 unknown item id: "gone"/);
   });
 });
 

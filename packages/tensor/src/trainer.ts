@@ -6,7 +6,8 @@ import type { FeaturesExtractor } from './extractor';
 import { KeptWeights } from './kept-weights';
 import { disposeTensorFeatures } from './features';
 import { evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
-import { buildListwiseBatch, type ListwiseOptions, listwiseLoss, validateListwise } from './listwise';
+import { type ListwiseOptions, validateListwise } from '@clicktune/core';
+import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { type FeaturesLoss, type LossOption, resolveLoss } from './losses';
 import { type LearningRateSchedule, learningRateAt } from './schedule';
 
@@ -186,15 +187,16 @@ export class Trainer {
 
   /** One optimisation step on a batch; returns the loss and kept pairs (skipped when nothing is kept). */
   async step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
-    const plan = this.extractor.plan(batch, items);
-    const usePairs = plan.report.pairs > 0 && this.pairwiseWeight > 0;
+    // With the pairwise term off (the clicktune recipe) no pair is planned at all.
+    const plan = this.pairwiseWeight > 0 ? this.extractor.plan(batch, items) : null;
+    const usePairs = plan !== null && plan.report.pairs > 0;
     const listwise = this.listwise && this.listwise.weight > 0 ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items)) : null;
     if (!usePairs && !listwise) return { loss: 0, keptPairs: 0, skipped: true };
     const variables = this.optimizers.flatMap((entry) => entry.variables);
     let kept: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
       let total: tf.Scalar = tf.scalar(0);
-      if (usePairs) {
+      if (usePairs && plan) {
         const features = this.extractor.execute(plan, items);
         kept = tf.keep(tf.sum(features.mask));
         total = tf.add(total, tf.mul(this.pairwiseWeight, this.loss.compute(features)));
