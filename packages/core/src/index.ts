@@ -77,5 +77,5 @@ export {
   type SkipReason,
   serializeBatchPlan,
 } from './planner';
-export { isTestSessionByItems, queryKeyOf, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';
+export { isTestSessionByItems, queryKey, queryKeyOf, queryOfKey, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';
 export { decodeSafetensors, encodeSafetensors, type NamedFloatTensor, type SafetensorsContent } from './safetensors';

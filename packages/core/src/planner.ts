@@ -3,6 +3,7 @@ import { validateDifferenceBounds } from './features';
 import type { ItemsSet } from './items';
 import type { SeededRandom } from './random';
 import type { FineTuningInput, QueryReference } from './session';
+import { queryKey } from './split';
 
 /** `(object search scores, object clicks) → one confidence per object`, objects in display order. */
 export type ConfidenceFunction = (objectRanks: Float32Array, clicks: Float32Array) => Float32Array;
@@ -188,7 +189,8 @@ class PlanBuilder {
 
   queryOf(input: FineTuningInput, session: number): number {
     const query = input.query;
-    const key = query.kind === 'id' ? `id\u0000${query.id}` : query.kind === 'text' ? `text\u0000${query.text}` : `embedding\u0000${session}`;
+    // Vectors are not compared: each session's embedding query is a query of its own.
+    const key = query.kind === 'embedding' ? `session ${session}` : queryKey(query);
     let index = this.queryIndex.get(key);
     if (index === undefined) {
       index = this.queries.length;

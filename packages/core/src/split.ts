@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors';
 import type { SeededRandom } from './random';
-import type { FineTuningInput } from './session';
+import type { FineTuningInput, QueryReference } from './session';
 
 export interface SessionSplit {
   readonly train: FineTuningInput[];
@@ -13,12 +13,27 @@ function checkFraction(testFraction: number): void {
   }
 }
 
-/** The key that groups sessions of one query (id, text, or the vector itself). */
-export function queryKeyOf(input: FineTuningInput): string {
-  const query = input.query;
+/**
+ * The one string key of a query (`id:…`, `text:…`, `embedding:…` of the
+ * vector itself), for maps and sets of queries; `queryOfKey` reads it back.
+ */
+export function queryKey(query: QueryReference): string {
   if (query.kind === 'id') return `id:${query.id}`;
   if (query.kind === 'text') return `text:${query.text}`;
   return `embedding:${Array.from(query.embedding).join(',')}`;
+}
+
+/** The query a `queryKey` stands for. */
+export function queryOfKey(key: string): QueryReference {
+  if (key.startsWith('id:')) return { kind: 'id', id: key.slice(3) };
+  if (key.startsWith('text:')) return { kind: 'text', text: key.slice(5) };
+  if (key.startsWith('embedding:')) return { kind: 'embedding', embedding: Float32Array.from(key.slice('embedding:'.length).split(','), Number) };
+  throw new InvalidOptionError(`not a query key: ${JSON.stringify(key)}`);
+}
+
+/** The key that groups sessions of one query. */
+export function queryKeyOf(input: FineTuningInput): string {
+  return queryKey(input.query);
 }
 
 /**

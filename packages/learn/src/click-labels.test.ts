@@ -1,8 +1,8 @@
 import { selectBackend } from '@clicktune/backends';
-import { FineTuningInput, ItemsSet, queryKeyOf } from '@clicktune/core';
+import { FineTuningInput, ItemsSet, queryKeyOf, queryOfKey } from '@clicktune/core';
 import { LinearAdapter } from '@clicktune/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clickJudgements, clickModelRelevance, judgedNdcg, queryOfKey, relevanceSessions } from './click-labels';
+import { clickJudgements, clickModelRelevance, judgedNdcg, relevanceSessions } from './click-labels';
 
 /**
  * 20 sessions of query q alternate [a, b] and [b, a]; a is clicked every time,

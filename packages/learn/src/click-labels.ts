@@ -1,5 +1,5 @@
 import { clickObservations, estimatePropensitiesEm } from '@clicktune/confidence';
-import { FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf } from '@clicktune/core';
+import { FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf, queryOfKey } from '@clicktune/core';
 import { rankingMetrics } from '@clicktune/reference';
 import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions } from '@clicktune/tensor';
 
@@ -84,13 +84,6 @@ export function clickJudgements(sessions: readonly FineTuningInput[], options: C
   const minExamination = options.minExamination ?? 4;
   if (options.graded) return group(pairEvidence(sessions, options), (pair) => (pair.relevant || pair.examinations >= minExamination ? pair.attractiveness : null));
   return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : pair.examinations >= minExamination ? 0 : null));
-}
-
-/** The query a `queryKeyOf` key stands for. */
-export function queryOfKey(key: string): QueryReference {
-  if (key.startsWith('id:')) return { kind: 'id', id: key.slice(3) };
-  if (key.startsWith('text:')) return { kind: 'text', text: key.slice(5) };
-  return { kind: 'embedding', embedding: Float32Array.from(key.slice('embedding:'.length).split(','), Number) };
 }
 
 function sessionInit(query: QueryReference): string | { text: string } | { embedding: number[] } {

@@ -6,10 +6,11 @@ export {
   judgedNdcg,
   judgedNdcgPerQuery,
   queriesWithRelevant,
-  queryOfKey,
   relevanceSessions,
   topCandidates,
 } from './click-labels';
+/** Query keys live in core; re-exported because judgements and validation queries are keyed by them. */
+export { queryKey, queryKeyOf, queryOfKey } from '@clicktune/core';
 export { type FineTuneOptions, type FineTunePlan, type FineTuneRun, fineTune, validationQueriesOf } from './fine-tune';
 export { deploymentGate, GATE_DEFAULTS, type GateCriterion, type GateDecision, type GateOptions, type PairedComparison, pairedBootstrap } from './gate';
 export { type LearnFromClicksOptions, type LearnFromClicksResult, learnFromClicks } from './learn';

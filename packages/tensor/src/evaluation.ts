@@ -1,4 +1,4 @@
-import { type FineTuningInput, type ItemsSet, type QueryReference, type Relevance } from '@clicktune/core';
+import { type FineTuningInput, type ItemsSet, type QueryReference, queryKey, type Relevance } from '@clicktune/core';
 import { distanceShift, meanMetrics, type RankerKind, type RankingMetrics, rankingMetrics } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingModel } from './models';
@@ -14,7 +14,8 @@ export async function scoreSessions(model: EmbeddingModel, sessions: readonly Fi
   const ids: string[] = [];
   sessions.forEach((session, index) => {
     const query = session.query;
-    const key = query.kind === 'id' ? `id\u0000${query.id}` : query.kind === 'text' ? `text\u0000${query.text}` : `embedding\u0000${index}`;
+    // Vectors are not compared: each session's embedding query is a query of its own.
+    const key = query.kind === 'embedding' ? `session ${index}` : queryKey(query);
     let row = queryIndex.get(key);
     if (row === undefined) {
       row = queries.length;

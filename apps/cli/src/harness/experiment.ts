@@ -1,4 +1,4 @@
-import { FineTuningInput, InvalidOptionError, type ItemsSet, queryKeyOf, type Relevance, SeededRandom } from '@clicktune/core';
+import { FineTuningInput, InvalidOptionError, type ItemsSet, queryKey, queryKeyOf, queryOfKey, type Relevance, SeededRandom } from '@clicktune/core';
 import { type ExplorationPolicy, explorationSlots, noExploration } from '@clicktune/explore';
 import { DEFAULT_SETTINGS, fineTune, type GateDecision, type LearnSettingsInput, validationQueriesOf } from '@clicktune/learn';
 import type { RankingMetrics } from '@clicktune/reference';
@@ -169,7 +169,13 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
   const original = { ...ORIGINAL, epochs: settings.training.epochs ?? DEFAULT_SETTINGS.epochs };
   const training: LearnSettingsInput = { ...settings.training, ...(variant.training === 'original' ? original : {}), seed };
   const validationFraction = settings.training.validationFraction ?? DEFAULT_SETTINGS.validationFraction;
-  const devOf = (logged: readonly FineTuningInput[]) => [...validationQueriesOf(logged, { ...training, validationFraction: Math.min(0.1, validationFraction) })].map((key) => key.slice('id:'.length));
+  // The harness's queries are ids: a key back to its id.
+  const idOf = (key: string) => {
+    const query = queryOfKey(key);
+    if (query.kind !== 'id') throw new InvalidOptionError(`the harness logs queries by id, got ${key}`);
+    return query.id;
+  };
+  const devOf = (logged: readonly FineTuningInput[]) => [...validationQueriesOf(logged, { ...training, validationFraction: Math.min(0.1, validationFraction) })].map(idOf);
   if (variant.training === 'none') {
     // The dev queries of the first round's top-10 logs: the same ones every logged variant reports on.
     const devIds = devOf(logSessions(setup, noExploration({ k: 10 }), Math.floor(settings.sessions / settings.rounds), seed));
@@ -199,13 +205,13 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
       devIds = devOf(logged);
       baseDev = await evaluate(inService, devIds);
     }
-    const validationIds = [...validationQueries].map((key) => key.slice('id:'.length));
+    const validationIds = [...validationQueries].map(idOf);
     const roundName = `${task.name} · ${variant.name} · seed ${seed}${rounds > 1 ? ` · round ${round + 1}` : ''}`;
     const curve: number[] = [];
     const devCurve: number[] = [];
     // Cross-fitting holds every logged query out once, so the dev queries' sessions stay out of learning altogether.
     const crossFitted = (settings.training.folds ?? DEFAULT_SETTINGS.folds) > 1 && variant.training === 'clickTune' && variant.selection === 'clicks';
-    const devKeys = new Set(devIds.map((id) => `id:${id}`));
+    const devKeys = new Set(devIds.map((id) => queryKey({ kind: 'id', id })));
     const run = await fineTune({
       sessions: crossFitted ? logged.filter((session) => !devKeys.has(queryKeyOf(session))) : logged,
       items: task.items,
