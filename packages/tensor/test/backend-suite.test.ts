@@ -125,6 +125,21 @@ function excluded(backend: string, key: string): string | undefined {
 }
 
 
+/**
+ * The backends this machine must have (comma-separated, e.g. CI sets
+ * CLICKTUNE_EXPECT_BACKENDS=reference,cpu,wasm,node): one that turned
+ * unavailable fails here instead of passing as "skipped".
+ */
+const expectedBackends = ((typeof process === 'undefined' ? undefined : process.env?.CLICKTUNE_EXPECT_BACKENDS) ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+describe('the backends this machine is expected to have', () => {
+  if (expectedBackends.length === 0) it.skip('skipped: CLICKTUNE_EXPECT_BACKENDS names none here', () => undefined);
+  it.each(expectedBackends)('%s is available', (name) => {
+    const backend = backends.find((entry) => entry.name === name);
+    expect(backend, `no backend named ${name} is registered`).toBeDefined();
+    expect(backend?.available, `${name}: ${backend?.detail}`).toBe(true);
+  });
+});
+
 for (const backend of backends) {
   const suite = backend.available ? describe : describe.skip;
   const title = backend.available ? `backend ${backend.name} (${backend.detail})` : `backend ${backend.name} — skipped: ${backend.detail}`;
