@@ -135,8 +135,12 @@ describe('clicktune (the real binary)', () => {
     const selected = clicktune(['train', ...data, ...selectArgs, '--sessions', sessions, '--out', labelled, '--epochs', '2', '--batch-size', '32', '--json']);
     expect(selected.code).toBe(0);
     expect(selected.stderr).toContain('selecting the kept epoch by NDCG@10 on 2 labelled queries (qrels), not by clicks');
-    const selectedHistory = JSON.parse(selected.stdout).history as Array<{ selectionScore: number | null }>;
-    for (const record of selectedHistory) expect(record.selectionScore).toBeGreaterThanOrEqual(0);
+    const selectedRun = JSON.parse(selected.stdout) as { history: Array<{ selectionScore: number | null }>; decision: { criterion: string; comparison: { queries: number } | null } };
+    // Every epoch was scored on the two labelled queries, and the gate compared on them too.
+    expect(selectedRun.history).toHaveLength(2);
+    for (const record of selectedRun.history) expect(Number.isFinite(record.selectionScore)).toBe(true);
+    expect(selectedRun.decision.criterion).toBe('NDCG@10 (qrels) of labelled queries');
+    expect(selectedRun.decision.comparison?.queries).toBe(2);
     const misused = clicktune(['train', ...data, '--select-query-ids', join(folder, 'dev-queries.txt'), '--sessions', sessions, '--out', labelled]);
     expect(misused.code).toBe(2);
     expect(misused.stderr).toContain('--select-query-ids needs --select-with-qrels');
