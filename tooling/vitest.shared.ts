@@ -34,7 +34,15 @@ export function packageTestConfig(options: { testTimeout?: number; inlineDepende
  * playwright-core), resolving workspace packages to their sources with the
  * `browser` condition first, so browser entries (no Dawn, no tfjs-node) load.
  */
-export function browserTestConfig(options: { name: string; dependencies: string[]; include: string[]; setupFiles: string[]; executablePath: string; provide?: Record<string, unknown>; testTimeout?: number }) {
+export function browserTestConfig(options: {
+  name: string;
+  dependencies: string[];
+  include: string[];
+  setupFiles: string[];
+  executablePath: string;
+  provide?: Record<string, unknown>;
+  testTimeout?: number;
+}) {
   const browserConditions = ['@clicktune/source', 'browser', 'module', 'import', 'default'];
   return defineConfig({
     resolve: { conditions: browserConditions },

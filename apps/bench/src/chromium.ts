@@ -29,7 +29,9 @@ async function servePage(files: { page: string; wasm: string }): Promise<{ serve
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     try {
       if (path === '/') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><title>ClickTune bench</title><script type="module" src="/page.js"></script>');
+        response
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<!doctype html><meta charset="utf-8"><title>ClickTune bench</title><script type="module" src="/page.js"></script>');
       } else if (path === '/page.js') {
         response.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(files.page));
       } else if (path.startsWith(WASM_ROUTE) && /^[\w.-]+\.wasm$/.test(path.slice(WASM_ROUTE.length))) {
@@ -73,9 +75,11 @@ async function withBenchPage<T>(work: (page: Page) => Promise<T>, onProgress: (m
     page.on('pageerror', (error) => errors.push(error.message));
     await page.exposeFunction('clickTuneProgress', (message: string) => onProgress(`chromium: ${message}`));
     await page.goto(url);
-    await page.waitForFunction(() => typeof globalThis.clickTuneBench === 'function', undefined, { timeout: 60_000 }).catch(() => {
-      throw new Error(`the bench page did not load${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`);
-    });
+    await page
+      .waitForFunction(() => typeof globalThis.clickTuneBench === 'function', undefined, { timeout: 60_000 })
+      .catch(() => {
+        throw new Error(`the bench page did not load${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`);
+      });
     return { value: await work(page) };
   } finally {
     await browser.close();
@@ -91,7 +95,10 @@ const inChromium = (name: string) => `${name} (chromium)`;
  * ` (chromium)`, or why it could not run.
  */
 export async function runInChromium(options: Omit<BenchmarkOptions, 'onProgress'>, onProgress: (message: string) => void): Promise<{ run: BenchmarkRun } | { skipped: string }> {
-  const result = await withBenchPage((page) => page.evaluate((pageOptions) => globalThis.clickTuneBench(pageOptions), { ...options, backends: options.backends ?? BROWSER_BACKENDS }), onProgress);
+  const result = await withBenchPage(
+    (page) => page.evaluate((pageOptions) => globalThis.clickTuneBench(pageOptions), { ...options, backends: options.backends ?? BROWSER_BACKENDS }),
+    onProgress,
+  );
   if ('skipped' in result) return result;
   const run = result.value;
   return {
@@ -105,7 +112,10 @@ export async function runInChromium(options: Omit<BenchmarkOptions, 'onProgress'
 
 /** The registry's view from inside headless Chromium (`clicktune backends --chromium`): every backend, probed in the page. */
 export async function describeInChromium(): Promise<{ browser: string; backends: BackendDescription[] } | { skipped: string }> {
-  const result = await withBenchPage(async (page) => ({ browser: await page.evaluate(() => navigator.userAgent), backends: await page.evaluate(() => globalThis.clickTuneDescribe()) }), () => undefined);
+  const result = await withBenchPage(
+    async (page) => ({ browser: await page.evaluate(() => navigator.userAgent), backends: await page.evaluate(() => globalThis.clickTuneDescribe()) }),
+    () => undefined,
+  );
   if ('skipped' in result) return result;
   return { browser: browserName(result.value.browser), backends: result.value.backends.map((backend) => ({ ...backend, name: inChromium(backend.name) })) };
 }

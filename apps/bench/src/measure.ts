@@ -40,10 +40,10 @@ async function medianMs(name: string, run: () => void | Promise<void>, options: 
   bench.add(name, run);
   await bench.run();
   const result = bench.tasks[0]?.result;
-  if (!result || result.state !== 'completed') throw new Error(`benchmark ${name} did not complete: ${result?.state}${result && 'error' in result ? ` (${result.error.message})` : ''}`);
+  if (!result || result.state !== 'completed')
+    throw new Error(`benchmark ${name} did not complete: ${result?.state}${result && 'error' in result ? ` (${result.error.message})` : ''}`);
   return { median: result.latency.p50, samples: result.latency.samplesCount };
 }
-
 
 /** A measurement row; what a workload does not measure is null. */
 function measurement(

@@ -5,7 +5,20 @@ import type { BenchmarkRun } from './run';
 import { STANDARD_SHAPE } from './workload';
 
 function measurement(backend: string, workload: Measurement['workload'], sessionsPerSecond: number, meanLoss: number | null = null): Measurement {
-  return { backend, backendDetail: backend, workload, shape: STANDARD_SHAPE, sessionsPerSecond, medianMs: 1024_000 / sessionsPerSecond, samples: 3, matmulMs: null, rooflineFraction: workload === 'W1' ? 0.5 : null, peakBytes: null, tensorGrowth: 0, meanLoss };
+  return {
+    backend,
+    backendDetail: backend,
+    workload,
+    shape: STANDARD_SHAPE,
+    sessionsPerSecond,
+    medianMs: 1024_000 / sessionsPerSecond,
+    samples: 3,
+    matmulMs: null,
+    rooflineFraction: workload === 'W1' ? 0.5 : null,
+    peakBytes: null,
+    tensorGrowth: 0,
+    meanLoss,
+  };
 }
 
 function run(measurements: Measurement[]): BenchmarkRun {
@@ -42,7 +55,7 @@ describe('bench report', () => {
   it('the quick check fails when a backend is silent or disagrees with the reference', () => {
     expect(checkQuickRun(current)).toEqual([]);
     expect(checkQuickRun(run([measurement('reference', 'W3', 500, 0.52), measurement('wasm', 'W3', 2000, 0.6)]))).toEqual([
-      'wasm W3 mean loss 0.6 differs from the reference\'s 0.52',
+      "wasm W3 mean loss 0.6 differs from the reference's 0.52",
     ]);
     expect(checkQuickRun(run([measurement('reference', 'W3', 500, 0.52)]))).toEqual(['wasm produced no numbers']);
   });

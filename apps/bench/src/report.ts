@@ -38,10 +38,12 @@ export function tableHeader(withBaseline: boolean): string[] {
 export function textTable(run: BenchmarkRun, baseline?: BenchmarkRun): string {
   const rows = [tableHeader(baseline !== undefined), ...tableRows(run, baseline)];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row, index) => {
-    const line = row.map((cell, column) => (column >= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ');
-    return index === 0 ? `${line}\n${widths.map((width) => '─'.repeat(width)).join('  ')}` : line;
-  }).join('\n');
+  return rows
+    .map((row, index) => {
+      const line = row.map((cell, column) => (column >= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  ');
+      return index === 0 ? `${line}\n${widths.map((width) => '─'.repeat(width)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
 export function markdownTable(run: BenchmarkRun, baseline?: BenchmarkRun): string {
@@ -64,7 +66,7 @@ export function svgChart(run: BenchmarkRun): string {
   const top = 40;
   const maximum = Math.max(10, ...standard.map((measurement) => measurement.sessionsPerSecond));
   const logMax = Math.ceil(Math.log10(maximum));
-  const y = (value: number) => bottom - ((Math.log10(Math.max(1, value)) / logMax) * (bottom - top));
+  const y = (value: number) => bottom - (Math.log10(Math.max(1, value)) / logMax) * (bottom - top);
   const groupWidth = (width - left - 20) / Math.max(1, workloads.length);
   const barWidth = (groupWidth - 20) / Math.max(1, backends.length);
   const parts: string[] = [
@@ -82,8 +84,12 @@ export function svgChart(run: BenchmarkRun): string {
       if (!measurement) return;
       const x = x0 + index * barWidth;
       const top = y(measurement.sessionsPerSecond);
-      parts.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${palette[index % palette.length]}"><title>${backend} ${workload}: ${Math.round(measurement.sessionsPerSecond)} sessions/s</title></rect>`);
-      parts.push(`<text x="${(x + (barWidth - 4) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="10">${Math.round(measurement.sessionsPerSecond)}</text>`);
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${palette[index % palette.length]}"><title>${backend} ${workload}: ${Math.round(measurement.sessionsPerSecond)} sessions/s</title></rect>`,
+      );
+      parts.push(
+        `<text x="${(x + (barWidth - 4) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="10">${Math.round(measurement.sessionsPerSecond)}</text>`,
+      );
     });
     parts.push(`<text x="${(x0 + (groupWidth - 20) / 2).toFixed(1)}" y="${bottom + 18}" text-anchor="middle">${workload}</text>`);
   });
@@ -111,4 +117,3 @@ export function checkQuickRun(run: BenchmarkRun): string[] {
   }
   return problems;
 }
-

@@ -55,7 +55,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
 export function cliMessage(error: ClickTuneError): string {
   const { file, line, field } = error.location;
   if (file !== undefined || line !== undefined || field === undefined) return error.message;
-  const flag = field.startsWith('--') ? field : (FLAG_OF_FIELD[field] ?? (/^[a-z][a-zA-Z]*$/.test(field) ? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}` : undefined));
+  const flag = field.startsWith('--')
+    ? field
+    : (FLAG_OF_FIELD[field] ?? (/^[a-z][a-zA-Z]*$/.test(field) ? `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}` : undefined));
   if (flag === undefined) return error.message;
   if (error.reason.startsWith(flag)) return error.reason;
   // "learningRate must be …" reads as "--learning-rate must be …".

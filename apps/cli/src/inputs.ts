@@ -1,7 +1,21 @@
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { catalogueCheck, ClickTuneError, DimensionMismatchError, EmptyInputError, type FineTuningInput, ItemsSet, readItemsBinary, readItemsJsonl, readRelevance, readSessionsArray, readTextLines, type Relevance, type SessionWarning } from '@clicktune/core';
+import {
+  catalogueCheck,
+  ClickTuneError,
+  DimensionMismatchError,
+  EmptyInputError,
+  type FineTuningInput,
+  ItemsSet,
+  readItemsBinary,
+  readItemsJsonl,
+  readRelevance,
+  readSessionsArray,
+  readTextLines,
+  type Relevance,
+  type SessionWarning,
+} from '@clicktune/core';
 import { loadSample, SAMPLE_NAMES } from '@clicktune/datasets';
 import { usageError } from './exit-codes';
 import type { Task } from './harness/experiment';
@@ -26,7 +40,12 @@ export interface LoadedData {
 export async function loadData(flags: DataFlags, need: { queries?: boolean; relevance?: boolean } = {}): Promise<LoadedData> {
   if (flags.sample !== undefined) {
     const sample = await sampleOf(flags.sample);
-    return { items: sample.items, queries: sample.queries, relevance: sample.relevance, description: `${sample.name} sample (${sample.items.size} items, ${sample.queries.size} queries)` };
+    return {
+      items: sample.items,
+      queries: sample.queries,
+      relevance: sample.relevance,
+      description: `${sample.name} sample (${sample.items.size} items, ${sample.queries.size} queries)`,
+    };
   }
   let items: ItemsSet;
   if (flags.items) items = await readItemsJsonl(flags.items);
@@ -66,11 +85,14 @@ function warnUnknownJudgements(file: string, relevance: Relevance, items: ItemsS
     }
   }
   if (unknownQueries + unknownItems === 0) return;
-  process.stderr.write(`clicktune: warning: ${file}: ${unknownQueries} judged queries and ${unknownItems} judged items are not in the given files (e.g. ${examples.join(', ')}): those queries are not evaluated; those items cannot be retrieved but stay in their query's ideal ranking, as in trec_eval\n`);
+  process.stderr.write(
+    `clicktune: warning: ${file}: ${unknownQueries} judged queries and ${unknownItems} judged items are not in the given files (e.g. ${examples.join(', ')}): those queries are not evaluated; those items cannot be retrieved but stay in their query's ideal ranking, as in trec_eval\n`,
+  );
 }
 
 async function sampleOf(name: string) {
-  if (!(SAMPLE_NAMES as readonly string[]).includes(name)) throw usageError(`unknown sample ${JSON.stringify(name)}: the embedded samples are ${SAMPLE_NAMES.join(', ')}`, '--sample');
+  if (!(SAMPLE_NAMES as readonly string[]).includes(name))
+    throw usageError(`unknown sample ${JSON.stringify(name)}: the embedded samples are ${SAMPLE_NAMES.join(', ')}`, '--sample');
   return loadSample(name as (typeof SAMPLE_NAMES)[number]);
 }
 

@@ -22,12 +22,17 @@ function lineChart(title: string, series: Array<{ name: string; color: string; v
   const points = Math.max(...series.map((entry) => entry.values.length));
   const x = (index: number) => left + (points <= 1 ? 0 : (index / (points - 1)) * (width - left - right));
   const y = (value: number) => bottom - ((value - low) / (high - low)) * (bottom - top);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><text x="${left}" y="16" font-size="13">${escapeHtml(title)}</text>`];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}"><text x="${left}" y="16" font-size="13">${escapeHtml(title)}</text>`,
+  ];
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = low + ((high - low) * tick) / 4;
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e5e5"/><text x="${left - 6}" y="${(y(value) + 4).toFixed(1)}" font-size="10" text-anchor="end">${value.toFixed(3)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e5e5"/><text x="${left - 6}" y="${(y(value) + 4).toFixed(1)}" font-size="10" text-anchor="end">${value.toFixed(3)}</text>`,
+    );
   }
-  for (let index = 0; index < points; index += 1) parts.push(`<text x="${x(index).toFixed(1)}" y="${bottom + 16}" font-size="10" text-anchor="middle">${index === 0 ? 'start' : index}</text>`);
+  for (let index = 0; index < points; index += 1)
+    parts.push(`<text x="${x(index).toFixed(1)}" y="${bottom + 16}" font-size="10" text-anchor="middle">${index === 0 ? 'start' : index}</text>`);
   series.forEach((entry, position) => {
     const path = entry.values
       .map((value, index) => (value === null ? null : `${x(index).toFixed(1)},${y(value).toFixed(1)}`))
@@ -35,9 +40,14 @@ function lineChart(title: string, series: Array<{ name: string; color: string; v
       .join(' ');
     parts.push(`<polyline fill="none" stroke="${entry.color}" stroke-width="2" ${entry.dashed ? 'stroke-dasharray="5,4"' : ''} points="${path}"/>`);
     entry.values.forEach((value, index) => {
-      if (value !== null) parts.push(`<circle cx="${x(index).toFixed(1)}" cy="${y(value).toFixed(1)}" r="3" fill="${entry.color}"><title>${escapeHtml(entry.name)}: ${value.toFixed(4)}</title></circle>`);
+      if (value !== null)
+        parts.push(
+          `<circle cx="${x(index).toFixed(1)}" cy="${y(value).toFixed(1)}" r="3" fill="${entry.color}"><title>${escapeHtml(entry.name)}: ${value.toFixed(4)}</title></circle>`,
+        );
     });
-    parts.push(`<rect x="${left + position * 170}" y="${bottom + 26}" width="10" height="10" fill="${entry.color}"/><text x="${left + position * 170 + 14}" y="${bottom + 35}" font-size="11">${escapeHtml(entry.name)}</text>`);
+    parts.push(
+      `<rect x="${left + position * 170}" y="${bottom + 26}" width="10" height="10" fill="${entry.color}"/><text x="${left + position * 170 + 14}" y="${bottom + 35}" font-size="11">${escapeHtml(entry.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -60,9 +70,15 @@ export function renderDemoReport(result: DemoResult): string {
     ...result.runs.map((run, index) => ({ name: run.variant.name, color: colors[index % colors.length] as string, values: [result.before.ndcg, ...run.curve] })),
     { name: 'base embeddings', color: '#999', dashed: true, values: [result.before.ndcg, ...(result.runs[0]?.curve ?? []).map(() => result.before.ndcg)] },
   ]);
-  const selection = lineChart('selection criterion (clicks only)', result.runs.map((run, index) => ({ name: run.variant.name, color: colors[index % colors.length] as string, values: [run.initialSelectionScore, ...run.selectionScores] })));
+  const selection = lineChart(
+    'selection criterion (clicks only)',
+    result.runs.map((run, index) => ({ name: run.variant.name, color: colors[index % colors.length] as string, values: [run.initialSelectionScore, ...run.selectionScores] })),
+  );
   const epochRows = (result.runs[0]?.curve ?? [])
-    .map((_, epoch) => `<tr><td>${epoch + 1}</td>${result.runs.map((run) => `<td>${run.selectionScores[epoch]?.toFixed(4) ?? '—'}</td><td>${run.curve[epoch]?.toFixed(4) ?? '—'}</td>`).join('')}</tr>`)
+    .map(
+      (_, epoch) =>
+        `<tr><td>${epoch + 1}</td>${result.runs.map((run) => `<td>${run.selectionScores[epoch]?.toFixed(4) ?? '—'}</td><td>${run.curve[epoch]?.toFixed(4) ?? '—'}</td>`).join('')}</tr>`,
+    )
     .join('');
   const settings = Object.entries({ ...result.settings, training: result.training })
     .map(([key, value]) => `<tr><td>${escapeHtml(key)}</td><td>${escapeHtml(typeof value === 'object' ? JSON.stringify(value) : String(value))}</td></tr>`)

@@ -58,7 +58,10 @@ async function counted(body: () => Promise<void>): Promise<void> {
 /** The base task with 20,000 simulated sessions: enough pairs that extract runs for seconds and overflows a pipe. */
 async function largeTask(): Promise<string> {
   const folder = prepare({ name: 'large', class: 'crash', args: [], code: 0 });
-  const simulated = await run(['simulate', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--qrels', 'qrels.txt', '--sessions', '20000', '--top-k', '8', '--out', 'many.jsonl'], folder);
+  const simulated = await run(
+    ['simulate', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--qrels', 'qrels.txt', '--sessions', '20000', '--top-k', '8', '--out', 'many.jsonl'],
+    folder,
+  );
   expect(simulated.code, simulated.stderr).toBe(0);
   return folder;
 }
@@ -67,7 +70,11 @@ describe('faults of a running process', () => {
   it('extract --out - | head -c 100: the closed pipe ends the run quietly', { timeout: 120_000 }, () =>
     counted(async () => {
       const folder = await largeTask();
-      const child = spawn(process.execPath, [bin, 'extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', '-', '--max-difference', '2'], { cwd: folder, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
+      const child = spawn(
+        process.execPath,
+        [bin, 'extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', '-', '--max-difference', '2'],
+        { cwd: folder, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } },
+      );
       let received = 0;
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -78,23 +85,33 @@ describe('faults of a running process', () => {
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect(stderr).not.toMatch(/\n\s+at |Unhandled|EPIPE/);
       expect(code).toBe(0);
-    }));
+    }),
+  );
 
   it('a closed stderr during train does not kill it: the adapter is written', { timeout: 120_000 }, () =>
     counted(async () => {
       const folder = prepare({ name: 'stderr', class: 'crash', args: [], code: 0 });
-      const child = spawn(process.execPath, [bin, 'train', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'sessions.jsonl', '--out', 'out', '--epochs', '2', '--folds', '1'], { cwd: folder, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
+      const child = spawn(
+        process.execPath,
+        [bin, 'train', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'sessions.jsonl', '--out', 'out', '--epochs', '2', '--folds', '1'],
+        { cwd: folder, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } },
+      );
       child.stderr.destroy();
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect(code).toBe(0);
       expect(existsSync(join(folder, 'out'))).toBe(true);
-    }));
+    }),
+  );
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} while extract writes leaves neither the output nor a temporary file`, { timeout: 120_000 }, () =>
       counted(async () => {
         const folder = await largeTask();
-        const child = spawn(process.execPath, [bin, 'extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', 'features.jsonl', '--max-difference', '2'], { cwd: folder, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
+        const child = spawn(
+          process.execPath,
+          [bin, 'extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', 'features.jsonl', '--max-difference', '2'],
+          { cwd: folder, env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } },
+        );
         const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
         // Stop it once the atomic write has begun (its temporary file exists).
         for (let tries = 0; tries < 2000 && leftovers(folder).length === 0 && child.exitCode === null; tries += 1) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -103,20 +120,40 @@ describe('faults of a running process', () => {
         expect(await closed).toBe(130);
         expect(leftovers(folder)).toEqual([]);
         expect(existsSync(join(folder, 'features.jsonl'))).toBe(false);
-      }));
+      }),
+    );
   }
 
   it('a checkpoint of a two-tower run does not resume into a query-only model', { timeout: 120_000 }, () =>
     counted(async () => {
       const folder = prepare({ name: 'towers', class: 'garbage', args: [], code: 0 });
-      const common = ['train', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'sessions.jsonl', '--out', 'out', '--checkpoint', 'run.checkpoint', '--method', 'pairwise', '--folds', '1', '--epochs', '2'];
+      const common = [
+        'train',
+        '--items',
+        'items.jsonl',
+        '--queries',
+        'queries.jsonl',
+        '--sessions',
+        'sessions.jsonl',
+        '--out',
+        'out',
+        '--checkpoint',
+        'run.checkpoint',
+        '--method',
+        'pairwise',
+        '--folds',
+        '1',
+        '--epochs',
+        '2',
+      ];
       const first = await run([...common, '--towers', 'both'], folder);
       expect(first.code, first.stderr).toBe(0);
       const resumed = await run([...common, '--towers', 'query', '--resume', '--out', 'other'], folder);
       expect(resumed.code).toBe(6);
       expect(resumed.stderr.trim().split('\n').at(-1)).toMatch(/^clicktune: run\.checkpoint: the checkpoint trains the item tower, which this model does not have/);
       expect(existsSync(join(folder, 'other'))).toBe(false);
-    }));
+    }),
+  );
 });
 
 describe.concurrent('the bad-input corpus, on the real binary', () => {

@@ -21,7 +21,11 @@ function fixture() {
   writeFileSync(join(folder, 'queries.jsonl'), Array.from({ length: 4 }, (_, index) => JSON.stringify({ id: `q${index}`, embedding: item(index * 3 + 1) })).join('\n'));
   writeFileSync(
     join(folder, 'qrels.txt'),
-    Array.from({ length: 4 }, (_, query) => Array.from({ length: 12 }, (_, index) => (Math.cos(index) * Math.cos(query * 3 + 1) > 0.3 ? `q${query} 0 i${index} 1` : null)).filter(Boolean).join('\n')).join('\n'),
+    Array.from({ length: 4 }, (_, query) =>
+      Array.from({ length: 12 }, (_, index) => (Math.cos(index) * Math.cos(query * 3 + 1) > 0.3 ? `q${query} 0 i${index} 1` : null))
+        .filter(Boolean)
+        .join('\n'),
+    ).join('\n'),
   );
   return folder;
 }
@@ -96,7 +100,21 @@ describe('clicktune (the real binary)', () => {
     expect(trainedSummary.deployed).toBe(false);
     expect(trained.stderr).toMatch(/kept the model in service: .*not enough evidence, keeping the model in service/);
     // With one held-out split (10% of four queries: none), there is nothing to gate on at all.
-    const split = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'split.safetensors'), '--epochs', '2', '--batch-size', '32', '--folds', '1', '--json']);
+    const split = clicktune([
+      'train',
+      ...data,
+      '--sessions',
+      sessions,
+      '--out',
+      join(folder, 'split.safetensors'),
+      '--epochs',
+      '2',
+      '--batch-size',
+      '32',
+      '--folds',
+      '1',
+      '--json',
+    ]);
     expect(split.code).toBe(0);
     expect(JSON.parse(split.stdout).history).toHaveLength(2);
     expect(split.stderr).toContain('kept the model in service: no judged validation queries to compare on: not enough evidence, keeping the model in service');
@@ -121,10 +139,19 @@ describe('clicktune (the real binary)', () => {
     expect(badMethod.stderr).toContain('--method must be clicktune or pairwise');
     // Sessions without clicks teach the click model nothing: the identity stays in service, and the run says why.
     const unclicked = join(folder, 'unclicked.jsonl');
-    writeFileSync(unclicked, readFileSync(sessions, 'utf8').trim().split('\n').map((line) => JSON.stringify({ ...JSON.parse(line), events: [] })).join('\n'));
+    writeFileSync(
+      unclicked,
+      readFileSync(sessions, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.stringify({ ...JSON.parse(line), events: [] }))
+        .join('\n'),
+    );
     const noClicks = clicktune(['train', ...data, '--sessions', unclicked, '--out', join(folder, 'none.safetensors')]);
     expect(noClicks.code).toBe(0);
-    expect(noClicks.stderr).toMatch(/kept the model in service: no \(query, result\) pair of the \d+ (training )?sessions has the clicks to be called relevant .*: not enough evidence, keeping the model in service/);
+    expect(noClicks.stderr).toMatch(
+      /kept the model in service: no \(query, result\) pair of the \d+ (training )?sessions has the clicks to be called relevant .*: not enough evidence, keeping the model in service/,
+    );
     expect(noClicks.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(join(folder, 'none.safetensors'))).toBe(true);
 
@@ -135,7 +162,10 @@ describe('clicktune (the real binary)', () => {
     const selected = clicktune(['train', ...data, ...selectArgs, '--sessions', sessions, '--out', labelled, '--epochs', '2', '--batch-size', '32', '--json']);
     expect(selected.code).toBe(0);
     expect(selected.stderr).toContain('selecting the kept epoch by NDCG@10 on 2 labelled queries (qrels), not by clicks');
-    const selectedRun = JSON.parse(selected.stdout) as { history: Array<{ selectionScore: number | null }>; decision: { criterion: string; comparison: { queries: number } | null } };
+    const selectedRun = JSON.parse(selected.stdout) as {
+      history: Array<{ selectionScore: number | null }>;
+      decision: { criterion: string; comparison: { queries: number } | null };
+    };
     // Every epoch was scored on the two labelled queries, and the gate compared on them too.
     expect(selectedRun.history).toHaveLength(2);
     for (const record of selectedRun.history) expect(Number.isFinite(record.selectionScore)).toBe(true);
@@ -187,7 +217,15 @@ describe('clicktune (the real binary)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'clicktune-experiment-'));
     const result = clicktune(['experiment', '--sample', 'emoji', '--seeds', '4', '--epochs', '1', '--sessions', '2000', '--rounds', '1', '--out', folder]);
     expect(result.code).toBe(0);
-    for (const name of ['base embeddings', 'original method', 'ClickTune, top-10 logs', 'ClickTune, exploration logs', 'supervised ceiling', 'epoch chosen on ~100 labelled queries']) expect(result.stdout).toContain(name);
+    for (const name of [
+      'base embeddings',
+      'original method',
+      'ClickTune, top-10 logs',
+      'ClickTune, exploration logs',
+      'supervised ceiling',
+      'epoch chosen on ~100 labelled queries',
+    ])
+      expect(result.stdout).toContain(name);
     const saved = JSON.parse(readFileSync(join(folder, 'experiment.json'), 'utf8'));
     expect(saved.runs).toHaveLength(6);
     expect(saved.settings.rounds).toBe(1);
@@ -197,7 +235,7 @@ describe('clicktune (the real binary)', () => {
     expect(saved.runs.find((run: { variant: { training: string } }) => run.variant.training === 'original').decisions[0].reason).toContain('the gate is off');
   });
 
-  it('experiment and demo run on a user\'s own files, and refuse an output they could not write before running', () => {
+  it("experiment and demo run on a user's own files, and refuse an output they could not write before running", () => {
     const folder = fixture();
     const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--qrels', join(folder, 'qrels.txt')];
     const out = join(folder, 'results');
@@ -227,7 +265,10 @@ describe('clicktune (the real binary)', () => {
     const explored = clicktune(['simulate', ...data, '--sessions', '50', '--top-k', '4', '--slots', '1', '--depth', '8', '--positions', '1', '--out', sessions, '--json']);
     expect(explored.code).toBe(0);
     expect(JSON.parse(explored.stdout).policy).toBe('slots(1/4 at 2, depth 8)');
-    const logged = readFileSync(sessions, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const logged = readFileSync(sessions, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // The explored position logs a propensity of 1/5 (drawn from the five ranks 4–8), the fixed ones 1.
     for (const session of logged) {
       expect(session.results).toHaveLength(4);
@@ -241,7 +282,11 @@ describe('clicktune (the real binary)', () => {
     const served = clicktune(['simulate', ...data, '--sessions', '20', '--top-k', '3', '--adapter', swap, '--out', join(folder, 'served.jsonl')]);
     expect(base.code).toBe(0);
     expect(served.code).toBe(0);
-    const firstResults = (file: string) => readFileSync(join(folder, file), 'utf8').trim().split('\n').map((line) => JSON.parse(line).results.join(','));
+    const firstResults = (file: string) =>
+      readFileSync(join(folder, file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).results.join(','));
     expect(firstResults('served.jsonl')).not.toEqual(firstResults('base.jsonl'));
     const tooMany = clicktune(['simulate', ...data, '--sessions', '1e15', '--out', join(folder, 'huge.jsonl')]);
     expect(tooMany.code).toBe(2);
@@ -252,7 +297,10 @@ describe('clicktune (the real binary)', () => {
   it('reads sessions from stdin', () => {
     const folder = fixture();
     const session = JSON.stringify({ query: 'q0', results: ['i0', 'i1', 'i2'], events: ['i1'], ranks: { i0: 3, i1: 2, i2: 1 } });
-    const result = clicktune(['extract', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', '-', '--out', '-', '--max-difference', '2'], { input: `${session}\n` });
+    const result = clicktune(
+      ['extract', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', '-', '--out', '-', '--max-difference', '2'],
+      { input: `${session}\n` },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(2);
   });
@@ -268,16 +316,63 @@ describe('clicktune (the real binary)', () => {
     const good = JSON.stringify({ query: 'q0', results: ['i0', 'i1'], events: ['i0'], ranks: { i0: 1, i1: 0 } });
     const cases: Array<[string, () => string[], number, RegExp]> = [
       ['missing file', () => ['extract', ...data, '--sessions', join(folder, 'nope.jsonl'), '--out', out], 4, /nope\.jsonl: no such file\n$/],
-      ['bad JSON at line 3', () => ['extract', ...data, '--sessions', write('bad-json.jsonl', `${good}\n${good}\n{"query": oops}\n`), '--out', out], 3, /bad-json\.jsonl:3: not valid JSON/],
-      ['unknown item id', () => ['extract', ...data, '--sessions', write('unknown.jsonl', `${JSON.stringify({ query: 'q0', results: ['i0', 'zz'], events: ['i0'], ranks: { i0: 1, zz: 0 } })}\n`), '--out', out], 3, /1 unknown item id: "zz"/],
-      ['NaN rank on line 2', () => ['extract', ...data, '--sessions', write('nan.jsonl', `${good}\n{"query":"q0","results":["i0"],"ranks":{"i0":"NaN"}}\n`), '--out', out], 3, /nan\.jsonl:2: ranks\.i0: must be a finite number/],
-      ['wrong dimension', () => ['extract', '--items', write('items-bad.jsonl', '{"id":"a","embedding":[1,2,3]}\n{"id":"b","embedding":[1,2]}\n'), '--queries', join(folder, 'queries.jsonl'), '--sessions', write('s.jsonl', `${good}\n`), '--out', out], 3, /items-bad\.jsonl:2: embedding: has length 2, earlier items have 3/],
-      ['duplicate item id', () => ['extract', '--items', write('dup.jsonl', '{"id":"a","embedding":[1]}\n{"id":"a","embedding":[2]}\n'), '--sessions', write('s2.jsonl', `${good}\n`), '--out', out], 3, /dup\.jsonl:2: id: duplicate item id "a"/],
+      [
+        'bad JSON at line 3',
+        () => ['extract', ...data, '--sessions', write('bad-json.jsonl', `${good}\n${good}\n{"query": oops}\n`), '--out', out],
+        3,
+        /bad-json\.jsonl:3: not valid JSON/,
+      ],
+      [
+        'unknown item id',
+        () => [
+          'extract',
+          ...data,
+          '--sessions',
+          write('unknown.jsonl', `${JSON.stringify({ query: 'q0', results: ['i0', 'zz'], events: ['i0'], ranks: { i0: 1, zz: 0 } })}\n`),
+          '--out',
+          out,
+        ],
+        3,
+        /1 unknown item id: "zz"/,
+      ],
+      [
+        'NaN rank on line 2',
+        () => ['extract', ...data, '--sessions', write('nan.jsonl', `${good}\n{"query":"q0","results":["i0"],"ranks":{"i0":"NaN"}}\n`), '--out', out],
+        3,
+        /nan\.jsonl:2: ranks\.i0: must be a finite number/,
+      ],
+      [
+        'wrong dimension',
+        () => [
+          'extract',
+          '--items',
+          write('items-bad.jsonl', '{"id":"a","embedding":[1,2,3]}\n{"id":"b","embedding":[1,2]}\n'),
+          '--queries',
+          join(folder, 'queries.jsonl'),
+          '--sessions',
+          write('s.jsonl', `${good}\n`),
+          '--out',
+          out,
+        ],
+        3,
+        /items-bad\.jsonl:2: embedding: has length 2, earlier items have 3/,
+      ],
+      [
+        'duplicate item id',
+        () => ['extract', '--items', write('dup.jsonl', '{"id":"a","embedding":[1]}\n{"id":"a","embedding":[2]}\n'), '--sessions', write('s2.jsonl', `${good}\n`), '--out', out],
+        3,
+        /dup\.jsonl:2: id: duplicate item id "a"/,
+      ],
       ['empty sessions file', () => ['train', ...data, '--sessions', write('empty.jsonl', '\n\n'), '--out', out], 3, /empty\.jsonl: no sessions in the file/],
       ['unknown backend', () => ['extract', ...data, '--sessions', write('s3.jsonl', `${good}\n`), '--out', out, '--backend', 'tpu'], 2, /unknown backend "tpu"/],
       ['bad flag value', () => ['train', ...data, '--sessions', write('s4.jsonl', `${good}\n`), '--out', out, '--epochs', '0'], 2, /--epochs must be a whole number > 0/],
       ['unknown option', () => ['evaluate', '--frobnicate'], 2, /unknown option '--frobnicate'/],
-      ['not a ClickTune adapter', () => ['evaluate', ...data, '--qrels', join(folder, 'qrels.txt'), '--adapter', write('weights.safetensors', 'not weights')], 6, /weights\.safetensors: not a safetensors file/],
+      [
+        'not a ClickTune adapter',
+        () => ['evaluate', ...data, '--qrels', join(folder, 'qrels.txt'), '--adapter', write('weights.safetensors', 'not weights')],
+        6,
+        /weights\.safetensors: not a safetensors file/,
+      ],
     ];
     it.each(cases.map(([name, args, code, message]) => [name, code, args, message] as const))('%s → exit %s', (_name, code, args, message) => {
       const result = clicktune(args());
@@ -294,7 +389,27 @@ describe('clicktune (the real binary)', () => {
     const sessions = join(folder, 'sessions.jsonl');
     expect(clicktune(['simulate', ...data, '--qrels', join(folder, 'qrels.txt'), '--sessions', '3000', '--out', sessions]).code).toBe(0);
     // The pairwise method trains on every session (3,000 batches of one, seconds an epoch), so the stop lands mid-epoch; no gate, so the trained weights are written.
-    const trainArgs = (out: string) => ['train', ...data, '--sessions', sessions, '--out', out, '--method', 'pairwise', '--no-gate', '--folds', '1', '--epochs', '3', '--batch-size', '1', '--patience', '0', '--history', `${out}.history.json`];
+    const trainArgs = (out: string) => [
+      'train',
+      ...data,
+      '--sessions',
+      sessions,
+      '--out',
+      out,
+      '--method',
+      'pairwise',
+      '--no-gate',
+      '--folds',
+      '1',
+      '--epochs',
+      '3',
+      '--batch-size',
+      '1',
+      '--patience',
+      '0',
+      '--history',
+      `${out}.history.json`,
+    ];
     const history = (out: string) => JSON.parse(readFileSync(`${out}.history.json`, 'utf8'));
     const straight = join(folder, 'straight.safetensors');
     expect(clicktune(trainArgs(straight)).code).toBe(0);
@@ -331,13 +446,36 @@ describe('clicktune (the real binary)', () => {
   it('checks every output before training: a --history in a missing folder fails at once and leaves nothing', () => {
     const folder = fixture();
     const out = join(folder, 'adapter.safetensors');
-    const result = clicktune(['train', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', join(folder, 'sessions.jsonl'), '--out', out, '--history', join(folder, 'missing', 'history.json')]);
+    const result = clicktune([
+      'train',
+      '--items',
+      join(folder, 'items.jsonl'),
+      '--queries',
+      join(folder, 'queries.jsonl'),
+      '--sessions',
+      join(folder, 'sessions.jsonl'),
+      '--out',
+      out,
+      '--history',
+      join(folder, 'missing', 'history.json'),
+    ]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/history\.json.*the folder .*missing does not exist/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.checkpoint`)).toBe(false);
-    const resume = clicktune(['train', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', join(folder, 'sessions.jsonl'), '--out', out, '--resume']);
+    const resume = clicktune([
+      'train',
+      '--items',
+      join(folder, 'items.jsonl'),
+      '--queries',
+      join(folder, 'queries.jsonl'),
+      '--sessions',
+      join(folder, 'sessions.jsonl'),
+      '--out',
+      out,
+      '--resume',
+    ]);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/--resume: there is no checkpoint at .*adapter\.safetensors\.checkpoint/);
   });

@@ -44,7 +44,8 @@ describe('@clicktune/cli from packed tarballs, installed with npm', () => {
     const installed = spawnSync('npm', ['install', '--no-audit', '--no-fund', ...files], { cwd: project, encoding: 'utf8' });
     expect(installed.stderr).not.toMatch(/ERR!/);
     expect(installed.status).toBe(0);
-    const clicktune = (args: string[]) => spawnSync(join(project, 'node_modules', '.bin', 'clicktune'), args, { cwd: project, encoding: 'utf8', env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
+    const clicktune = (args: string[]) =>
+      spawnSync(join(project, 'node_modules', '.bin', 'clicktune'), args, { cwd: project, encoding: 'utf8', env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
     const help = clicktune(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('experiment');

@@ -16,7 +16,10 @@ describe('@clicktune/backend-gpu', async () => {
   it.skipIf(!described?.available)('runs tfjs kernels on the chosen adapter', async () => {
     await selectBackend('webgpu', {});
     expect(tf.getBackend()).toBe('webgpu');
-    const a = tf.tensor2d([[1, 2], [3, 4]]);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.from(await tf.matMul(a, a).data())).toEqual([7, 10, 15, 22]);
   });
 });

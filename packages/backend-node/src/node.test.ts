@@ -26,7 +26,13 @@ describe('@clicktune/backend-node', () => {
     expect(active.tfjsBackend).toBe('tensorflow');
     expect(tf.getBackend()).toBe('tensorflow');
     // [[1, 2], [3, 4]] · [[5], [6]] = [[17], [39]], computed by the C library.
-    const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+    const product = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([[5], [6]]),
+    );
     expect(Array.from(await product.data())).toEqual([17, 39]);
     tf.dispose(product);
   });

@@ -57,9 +57,12 @@ export async function selectTensorBackend(option?: string, environment?: Record<
   if (descriptor?.family === 'reference') {
     // Probing every backend here would start GPU drivers just to word an error; cpu always starts.
     const others = registry.names().filter((name) => registry.descriptor(name)?.family !== 'reference');
-    throw new BackendUnavailableError(`backend "${requested}" runs no tensors (it is the pure-TypeScript oracle the tests compare against): this needs a tensor backend, e.g. cpu (always available) or auto; registered: ${others.join(', ')}`, {
-      location: { field: 'backend' },
-    });
+    throw new BackendUnavailableError(
+      `backend "${requested}" runs no tensors (it is the pure-TypeScript oracle the tests compare against): this needs a tensor backend, e.g. cpu (always available) or auto; registered: ${others.join(', ')}`,
+      {
+        location: { field: 'backend' },
+      },
+    );
   }
   return registry.select(option, environment);
 }

@@ -41,10 +41,7 @@ describe('dummy confidences', () => {
 describe('position-bias confidences', () => {
   it('weights clicks by clipped inverse propensity and skips by examination probability', () => {
     // Default θ: 0.68, 0.61, … 0.06. Click at 1: min(1/0.68, 10)/10 = 0.147059; skip at 2: 0.61.
-    const confidences = positionBiasConfidences().calculate(
-      new Float32Array(12),
-      [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
-    );
+    const confidences = positionBiasConfidences().calculate(new Float32Array(12), [1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
     expect(confidences[0]).toBeCloseTo(1 / 0.68 / 10, 6);
     expect(confidences[1]).toBeCloseTo(0.61, 6);
     // Click at 10: 1/0.06 = 16.7 clipped to 10 → 1.

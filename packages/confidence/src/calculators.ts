@@ -59,10 +59,7 @@ export function slidingWindowConfidences(options: { window?: number } = {}): Con
         const average = rankSum / size + 1e-9;
         const proportion = clickSum / size;
         const similarity = Math.abs((objectRanks[index] as number) - average) / average;
-        const value =
-          (clicks[index] as number) > 0
-            ? (1 - similarity) * proportion + (1 - proportion) * similarity
-            : (1 - proportion) * (1 - similarity) + proportion * similarity;
+        const value = (clicks[index] as number) > 0 ? (1 - similarity) * proportion + (1 - proportion) * similarity : (1 - proportion) * (1 - similarity) + proportion * similarity;
         raw[index] = value * (Math.exp((-3 * (index + 1)) / count - 0.3) + 0.25);
       }
       return minMaxNormalize(raw);

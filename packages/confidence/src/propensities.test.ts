@@ -35,7 +35,7 @@ describe('propensity estimation', () => {
     }
   });
 
-  it('EM also recovers each pair\'s attractiveness up to the same scale', () => {
+  it("EM also recovers each pair's attractiveness up to the same scale", () => {
     const estimate = estimatePropensitiesEm(observations);
     const scale = 0.9 / (estimate.propensities[0] as number);
     const truth = new Map<string, number>();

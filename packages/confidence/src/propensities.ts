@@ -155,7 +155,5 @@ export function estimatePropensitiesFromRandomization(
   if (!(topRate > 0)) throw new EmptyInputError('no clicks at the top position: cannot scale the propensities');
   const first = options.firstPosition ?? 1;
   const minPropensity = options.minPropensity ?? 1e-3;
-  return Float64Array.from(clicks, (count, position) =>
-    Math.min(1, Math.max(minPropensity, ((count / Math.max(1, shown[position] as number)) / topRate) * first)),
-  );
+  return Float64Array.from(clicks, (count, position) => Math.min(1, Math.max(minPropensity, (count / Math.max(1, shown[position] as number) / topRate) * first)));
 }

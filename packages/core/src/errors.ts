@@ -26,9 +26,7 @@ export type ClickTuneErrorCode =
 
 /** Formats a location as `file:line: field` (only the parts that are known). */
 export function formatLocation(location: ErrorLocation): string {
-  const place = [location.file, location.line === undefined ? undefined : String(location.line)]
-    .filter((part) => part !== undefined)
-    .join(':');
+  const place = [location.file, location.line === undefined ? undefined : String(location.line)].filter((part) => part !== undefined).join(':');
   return [place, location.field].filter((part) => part !== undefined && part !== '').join(': ');
 }
 
@@ -111,7 +109,10 @@ export class MissingItemsError extends ClickTuneError {
   readonly what: string;
   constructor(missingIds: readonly string[], options: { location?: ErrorLocation; what?: string } = {}) {
     const what = options.what ?? 'item';
-    const shown = missingIds.slice(0, 20).map((id) => JSON.stringify(id)).join(', ');
+    const shown = missingIds
+      .slice(0, 20)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
     const more = missingIds.length > 20 ? ` and ${missingIds.length - 20} more` : '';
     super('missing-items', `${missingIds.length} unknown ${what} id${missingIds.length === 1 ? '' : 's'}: ${shown}${more}`, {
       location: options.location,

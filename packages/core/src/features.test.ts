@@ -45,7 +45,9 @@ describe('FineTuningFeatures', () => {
   });
 
   it('concatenation keeps both sides, also when one is empty (E17)', () => {
-    const joined = FineTuningFeatures.empty().concat(features([1, 2], [0, 0])).concat(FineTuningFeatures.empty());
+    const joined = FineTuningFeatures.empty()
+      .concat(features([1, 2], [0, 0]))
+      .concat(FineTuningFeatures.empty());
     expect(Array.from(joined.positiveRanks)).toEqual([1, 2]);
     const both = features([1], [0]).concat(features([3], [2]));
     expect(Array.from(both.negativeRanks)).toEqual([0, 2]);

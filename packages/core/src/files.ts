@@ -182,10 +182,7 @@ export async function writeFileAtomic(file: string, content: FileContent): Promi
   }
   const { open, rename, rm } = await import('node:fs/promises');
   const path = await import('node:path');
-  const temporary = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.clicktune-tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
-  );
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.clicktune-tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   temporaryFiles.add(temporary);
   try {
@@ -214,8 +211,7 @@ export async function writeFileAtomic(file: string, content: FileContent): Promi
 }
 
 async function writeToStandardOutput(content: FileContent): Promise<void> {
-  const write = (chunk: string | Uint8Array) =>
-    new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())));
+  const write = (chunk: string | Uint8Array) => new Promise<void>((resolve, reject) => process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())));
   if (typeof content === 'string' || content instanceof Uint8Array) return write(content);
   for await (const chunk of content as AsyncIterable<string | Uint8Array>) await write(chunk);
 }

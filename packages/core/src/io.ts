@@ -29,9 +29,7 @@ function locate(error: unknown, file: string, line: number): unknown {
  */
 export async function* readSessions(file: string, options: ReadSessionsOptions = {}): AsyncGenerator<FineTuningInput> {
   let currentLine = 0;
-  const onWarning = options.onWarning
-    ? (warning: SessionWarning) => options.onWarning?.({ ...warning, location: { file, line: currentLine, ...warning.location } })
-    : undefined;
+  const onWarning = options.onWarning ? (warning: SessionWarning) => options.onWarning?.({ ...warning, location: { file, line: currentLine, ...warning.location } }) : undefined;
   for await (const entry of readJsonlEntries(file)) {
     currentLine = entry.line;
     try {
@@ -87,9 +85,12 @@ export async function readItemsJsonl(file: string, options: { what?: string } = 
     seen.set(id, line);
     const hasEmbedding = record.embedding !== undefined;
     if (records.length > 0 && hasEmbedding !== (records[0]?.embedding !== undefined)) {
-      throw new InvalidItemError(hasEmbedding ? `has an embedding while the ${what} on line ${lineOf[0]} has none` : `has no embedding while the ${what} on line ${lineOf[0]} has one`, {
-        location: { file, line, field: 'embedding' },
-      });
+      throw new InvalidItemError(
+        hasEmbedding ? `has an embedding while the ${what} on line ${lineOf[0]} has none` : `has no embedding while the ${what} on line ${lineOf[0]} has one`,
+        {
+          location: { file, line, field: 'embedding' },
+        },
+      );
     }
     if (record.embedding) {
       if (dimension === -1) dimension = record.embedding.length;
@@ -122,7 +123,8 @@ export async function readItemsBinary(matrixFile: string, idsFile: string, optio
   for await (const { line, text } of readTextLines(idsFile)) {
     const id = text.trim();
     const earlier = seen.get(id);
-    if (earlier !== undefined) throw new InvalidItemError(`duplicate ${options.what ?? 'item'} id ${JSON.stringify(id)} (first on line ${earlier})`, { location: { file: idsFile, line, field: 'id' } });
+    if (earlier !== undefined)
+      throw new InvalidItemError(`duplicate ${options.what ?? 'item'} id ${JSON.stringify(id)} (first on line ${earlier})`, { location: { file: idsFile, line, field: 'id' } });
     seen.set(id, line);
     ids.push(id);
   }
@@ -134,14 +136,18 @@ export async function readItemsBinary(matrixFile: string, idsFile: string, optio
   const valueCount = bytes.byteLength / 4;
   const dimension = options.dimension ?? valueCount / ids.length;
   if (!Number.isInteger(dimension) || valueCount !== dimension * ids.length) {
-    throw new DimensionMismatchError(`${valueCount} values do not make ${ids.length} rows (one per id in ${idsFile})${options.dimension ? ` of dimension ${options.dimension}` : ''}`, {
-      location: { file: matrixFile },
-    });
+    throw new DimensionMismatchError(
+      `${valueCount} values do not make ${ids.length} rows (one per id in ${idsFile})${options.dimension ? ` of dimension ${options.dimension}` : ''}`,
+      {
+        location: { file: matrixFile },
+      },
+    );
   }
   const matrix = new Float32Array(valueCount);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let index = 0; index < valueCount; index += 1) matrix[index] = view.getFloat32(index * 4, true);
-  if (dimension > MAX_DIMENSION) throw new DimensionMismatchError(`rows of ${dimension} values; ClickTune takes embeddings of at most ${MAX_DIMENSION}`, { location: { file: matrixFile } });
+  if (dimension > MAX_DIMENSION)
+    throw new DimensionMismatchError(`rows of ${dimension} values; ClickTune takes embeddings of at most ${MAX_DIMENSION}`, { location: { file: matrixFile } });
   try {
     return ItemsSet.fromEmbeddings(ids, matrix, dimension, { what: options.what });
   } catch (error) {
@@ -164,7 +170,8 @@ export async function readRelevance(file: string): Promise<Relevance> {
   const relevance: Relevance = new Map();
   const add = (query: string, item: string, grade: number, line: number) => {
     // Gains grow as 2^grade − 1: past 100 they stop being numbers a metric can add.
-    if (!Number.isFinite(grade) || grade < 0 || grade > MAX_GRADE) throw new InvalidRelevanceError(`grade must be a number from 0 to ${MAX_GRADE}`, { location: { file, line, field: 'grade' } });
+    if (!Number.isFinite(grade) || grade < 0 || grade > MAX_GRADE)
+      throw new InvalidRelevanceError(`grade must be a number from 0 to ${MAX_GRADE}`, { location: { file, line, field: 'grade' } });
     let grades = relevance.get(query);
     if (!grades) {
       grades = new Map();
@@ -217,7 +224,8 @@ export function catalogueCheck(items: ItemsSet, queries?: ItemsSet): (session: F
     const unknown = session.results.filter((id) => !items.has(id));
     if (unknown.length > 0) throw new MissingItemsError(unknown, { location: { field: 'results' } });
     if (session.query.kind !== 'id') return;
-    if (!queries) throw new InvalidSessionError(`query ${JSON.stringify(session.query.id)} is given by id, and there are no queries to look it up in`, { location: { field: 'query' } });
+    if (!queries)
+      throw new InvalidSessionError(`query ${JSON.stringify(session.query.id)} is given by id, and there are no queries to look it up in`, { location: { field: 'query' } });
     if (!queries.has(session.query.id)) throw new MissingItemsError([session.query.id], { location: { field: 'query' }, what: 'query' });
   };
 }

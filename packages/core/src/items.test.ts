@@ -41,11 +41,35 @@ describe('ItemsSet', () => {
   });
 
   const bad: Array<[string, () => unknown, string]> = [
-    ['dimension mismatch', () => ItemsSet.fromRecords([{ id: 'a', embedding: [1] }, { id: 'b', embedding: [1, 2] }]), 'dimension-mismatch'],
-    ['duplicate id', () => ItemsSet.fromRecords([{ id: 'a', embedding: [1] }, { id: 'a', embedding: [2] }]), 'invalid-item'],
+    [
+      'dimension mismatch',
+      () =>
+        ItemsSet.fromRecords([
+          { id: 'a', embedding: [1] },
+          { id: 'b', embedding: [1, 2] },
+        ]),
+      'dimension-mismatch',
+    ],
+    [
+      'duplicate id',
+      () =>
+        ItemsSet.fromRecords([
+          { id: 'a', embedding: [1] },
+          { id: 'a', embedding: [2] },
+        ]),
+      'invalid-item',
+    ],
     ['NaN in a matrix', () => ItemsSet.fromEmbeddings(['a'], Float32Array.of(Number.NaN), 1), 'invalid-item'],
     ['matrix size', () => ItemsSet.fromEmbeddings(['a', 'b'], new Float32Array(3), 2), 'dimension-mismatch'],
-    ['mixed embedding and none', () => ItemsSet.fromRecords([{ id: 'a', embedding: [1] }, { id: 'b', text: 'x' }]), 'invalid-item'],
+    [
+      'mixed embedding and none',
+      () =>
+        ItemsSet.fromRecords([
+          { id: 'a', embedding: [1] },
+          { id: 'b', text: 'x' },
+        ]),
+      'invalid-item',
+    ],
   ];
   it.each(bad)('%s is rejected with %s', (_name, build, code) => {
     try {

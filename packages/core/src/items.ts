@@ -86,7 +86,13 @@ export class ItemsSet {
         });
       }
     }
-    return new ItemsSet(ids.map((id, index) => normalizeId(id, `ids[${index}]`)), matrix, dimension, null, what);
+    return new ItemsSet(
+      ids.map((id, index) => normalizeId(id, `ids[${index}]`)),
+      matrix,
+      dimension,
+      null,
+      what,
+    );
   }
 
   /** From records `{ id, embedding }` or `{ id, text }` (all embeddings the same length). */
@@ -102,10 +108,9 @@ export class ItemsSet {
       if (record.embedding !== undefined) {
         if (dimension === -1) dimension = record.embedding.length;
         else if (record.embedding.length !== dimension) {
-          throw new DimensionMismatchError(
-            `${what} ${JSON.stringify(id)} has an embedding of length ${record.embedding.length}, earlier ones have ${dimension}`,
-            { location: { field: 'embedding' } },
-          );
+          throw new DimensionMismatchError(`${what} ${JSON.stringify(id)} has an embedding of length ${record.embedding.length}, earlier ones have ${dimension}`, {
+            location: { field: 'embedding' },
+          });
         }
         vectors.push(record.embedding);
       } else if (dimension > 0) {

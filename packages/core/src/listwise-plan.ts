@@ -28,12 +28,16 @@ export function validateListwise(options: ListwiseOptions): Required<ListwiseOpt
     hardNegatives: options.hardNegatives ?? 5,
     propensityClip: options.propensityClip ?? 10,
   };
-  if (!(resolved.weight >= 0) || !Number.isFinite(resolved.weight)) throw new InvalidOptionError(`listwise weight must be a finite number ≥ 0, got ${resolved.weight}`, { location: { field: 'listwise.weight' } });
-  if (!(resolved.temperature > 0) || !Number.isFinite(resolved.temperature)) throw new InvalidOptionError(`temperature must be a finite number > 0, got ${resolved.temperature}`, { location: { field: 'listwise.temperature' } });
+  if (!(resolved.weight >= 0) || !Number.isFinite(resolved.weight))
+    throw new InvalidOptionError(`listwise weight must be a finite number ≥ 0, got ${resolved.weight}`, { location: { field: 'listwise.weight' } });
+  if (!(resolved.temperature > 0) || !Number.isFinite(resolved.temperature))
+    throw new InvalidOptionError(`temperature must be a finite number > 0, got ${resolved.temperature}`, { location: { field: 'listwise.temperature' } });
   for (const field of ['catalogueNegatives', 'hardNegatives'] as const) {
-    if (!Number.isInteger(resolved[field]) || resolved[field] < 0) throw new InvalidOptionError(`${field} must be a whole number ≥ 0`, { location: { field: `listwise.${field}` } });
+    if (!Number.isInteger(resolved[field]) || resolved[field] < 0)
+      throw new InvalidOptionError(`${field} must be a whole number ≥ 0`, { location: { field: `listwise.${field}` } });
   }
-  if (!(resolved.propensityClip >= 1)) throw new InvalidOptionError(`propensityClip must be ≥ 1, got ${resolved.propensityClip}`, { location: { field: 'listwise.propensityClip' } });
+  if (!(resolved.propensityClip >= 1))
+    throw new InvalidOptionError(`propensityClip must be ≥ 1, got ${resolved.propensityClip}`, { location: { field: 'listwise.propensityClip' } });
   return resolved;
 }
 
@@ -63,7 +67,13 @@ export function listwiseSessions(sessions: readonly FineTuningInput[]): FineTuni
  * them needs the model, so the caller does it first). Every id must be in
  * the catalogue; null when no session has a click.
  */
-export function planListwiseBatch(sessions: readonly FineTuningInput[], items: ItemsSet, options: Required<ListwiseOptions>, random: SeededRandom, hardNegatives: readonly (readonly string[])[] = []): ListwisePlan | null {
+export function planListwiseBatch(
+  sessions: readonly FineTuningInput[],
+  items: ItemsSet,
+  options: Required<ListwiseOptions>,
+  random: SeededRandom,
+  hardNegatives: readonly (readonly string[])[] = [],
+): ListwisePlan | null {
   const relevant = listwiseSessions(sessions);
   if (relevant.length === 0) return null;
   const missing = new Set<string>();

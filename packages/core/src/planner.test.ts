@@ -113,15 +113,33 @@ describe('planBatch', () => {
 
   const badInputs: Array<[string, () => unknown, string, RegExp]> = [
     ['unknown item ids (all listed)', () => plan([session({ results: ['a', 'zz', 'yy'], events: ['a'] })]), 'missing-items', /2 unknown item ids: "zz", "yy"/],
-    ['unknown query id', () => planBatch([session({ results: ['a', 'b'], events: ['a'], ranks: { a: 1, b: 0 } })], items, options, SeededRandom.fromSeed(0), { queries: ItemsSet.fromRecords([{ id: 'other', embedding: [1, 0] }]) }), 'missing-items', /unknown query id: "q"/],
-    ['query dimension mismatch', () => plan([FineTuningInput.create({ query: { embedding: [1, 2, 3] }, results: ['a'], events: ['a'] })]), 'dimension-mismatch', /length 3, items have 2/],
+    [
+      'unknown query id',
+      () =>
+        planBatch([session({ results: ['a', 'b'], events: ['a'], ranks: { a: 1, b: 0 } })], items, options, SeededRandom.fromSeed(0), {
+          queries: ItemsSet.fromRecords([{ id: 'other', embedding: [1, 0] }]),
+        }),
+      'missing-items',
+      /unknown query id: "q"/,
+    ],
+    [
+      'query dimension mismatch',
+      () => plan([FineTuningInput.create({ query: { embedding: [1, 2, 3] }, results: ['a'], events: ['a'] })]),
+      'dimension-mismatch',
+      /length 3, items have 2/,
+    ],
     ['no search scores and no model', () => plan([session({ results: ['a', 'b'], events: ['a'] })]), 'invalid-session', /no search scores/],
     ['factor 0', () => plan([], { negativeDownsamplingFactor: 0 }), 'invalid-option', /\(0, 1\]/],
     ['factor above 1', () => plan([], { negativeDownsamplingFactor: 1.5 }), 'invalid-option', /\(0, 1\]/],
     ['factor NaN', () => plan([], { negativeDownsamplingFactor: Number.NaN }), 'invalid-option', /\(0, 1\]/],
     ['min ≥ max', () => plan([], { minAbsDifference: 1, maxAbsDifference: 1 }), 'invalid-option', /greater than/],
     ['calculator not a function', () => plan([], { confidenceCalculator: 'slidingWindow' as never }), 'invalid-option', /must be a function/],
-    ['calculator returns NaN', () => plan([session({ results: ['a', 'b'], events: ['a'], ranks: { a: 1, b: 0 } })], { confidenceCalculator: (ranks) => new Float32Array(ranks.length).fill(Number.NaN) }), 'invalid-option', /non-finite/],
+    [
+      'calculator returns NaN',
+      () => plan([session({ results: ['a', 'b'], events: ['a'], ranks: { a: 1, b: 0 } })], { confidenceCalculator: (ranks) => new Float32Array(ranks.length).fill(Number.NaN) }),
+      'invalid-option',
+      /non-finite/,
+    ],
   ];
   it.each(badInputs)('%s → %s', (_name, run, code, message) => {
     try {

@@ -38,13 +38,7 @@ export interface BatchPlanOptions {
 export type ResolvedBatchPlanOptions = Required<Omit<BatchPlanOptions, 'searchScores'>> & Pick<BatchPlanOptions, 'searchScores'>;
 
 /** Why a session contributed no pairs (or only some). */
-export type SkipReason =
-  | 'irrelevant'
-  | 'events-missing'
-  | 'no-negatives'
-  | 'no-relevant-to-pair'
-  | 'nothing-to-borrow'
-  | 'missing-items';
+export type SkipReason = 'irrelevant' | 'events-missing' | 'no-negatives' | 'no-relevant-to-pair' | 'nothing-to-borrow' | 'missing-items';
 
 export interface SkippedSession {
   readonly session: number;
@@ -151,10 +145,7 @@ export function pairRelevantWithIrrelevant(
     options.random.shuffle(irrelevantOrder);
   }
   const count = Math.max(relevant.length, irrelevantOrder.length);
-  return Array.from({ length: count }, (_, index) => [
-    relevant[index % relevant.length] as number,
-    irrelevantOrder[index % irrelevantOrder.length] as number,
-  ]);
+  return Array.from({ length: count }, (_, index) => [relevant[index % relevant.length] as number, irrelevantOrder[index % irrelevantOrder.length] as number]);
 }
 
 /** One session's objects (steps 1, 2 and 4), before downsampling. */
@@ -386,13 +377,7 @@ export function planBatch(
       if (!isClicked) return;
       for (const negative of negatives) {
         const positiveConfidence = objects.confidences[positive] as number;
-        builder.addPair(
-          planObject.get(positive) as number,
-          planObject.get(negative) as number,
-          positiveConfidence,
-          objects.confidences[negative] as number,
-          session,
-        );
+        builder.addPair(planObject.get(positive) as number, planObject.get(negative) as number, positiveConfidence, objects.confidences[negative] as number, session);
         pairs.push([planObject.get(positive) as number, planObject.get(negative) as number]);
         confidences.push(positiveConfidence);
       }
@@ -446,7 +431,11 @@ export function planBatch(
     for (const session of irrelevant) {
       if ((borrowedBy.get(session) ?? 0) > 0) continue;
       const noNegatives = (planned.get(session)?.negatives.length ?? 0) === 0;
-      skipped.push({ session, reason: 'nothing-to-borrow', detail: noNegatives ? 'no negative was kept from its results' : 'the relevant sessions it was paired with had no pairs to lend (every displayed object clicked)' });
+      skipped.push({
+        session,
+        reason: 'nothing-to-borrow',
+        detail: noNegatives ? 'no negative was kept from its results' : 'the relevant sessions it was paired with had no pairs to lend (every displayed object clicked)',
+      });
     }
   }
 

@@ -22,8 +22,25 @@ describe('safetensors', () => {
 
   it.each([
     ['truncated', new Uint8Array(4), /too short/],
-    ['header past the end', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 1000n, true); return b; })(), /not a safetensors file \(no JSON header after the 8-byte length\)/],
-    ['bad JSON', (() => { const b = new Uint8Array(12); new DataView(b.buffer).setBigUint64(0, 4n, true); b.set([123, 123, 123, 123], 8); return b; })(), /not a safetensors file \(its header is not valid JSON\)/],
+    [
+      'header past the end',
+      (() => {
+        const b = new Uint8Array(16);
+        new DataView(b.buffer).setBigUint64(0, 1000n, true);
+        return b;
+      })(),
+      /not a safetensors file \(no JSON header after the 8-byte length\)/,
+    ],
+    [
+      'bad JSON',
+      (() => {
+        const b = new Uint8Array(12);
+        new DataView(b.buffer).setBigUint64(0, 4n, true);
+        b.set([123, 123, 123, 123], 8);
+        return b;
+      })(),
+      /not a safetensors file \(its header is not valid JSON\)/,
+    ],
   ])('rejects a %s file', (_name, bytes, message) => {
     expect(() => decodeSafetensors(bytes as Uint8Array, 'x.safetensors')).toThrow(message as RegExp);
   });

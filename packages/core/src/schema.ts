@@ -30,21 +30,14 @@ export function parseWith<TSchema extends v.GenericSchema>(
   const issue = result.issues[0];
   const field = issueField(issue, options.prefix ?? '');
   const location = { ...options.location, field: field === '' ? options.location?.field : field };
-  const makeError =
-    options.makeError ?? ((reason: string, where: ErrorLocation) => new InvalidSessionError(reason, { location: where }));
+  const makeError = options.makeError ?? ((reason: string, where: ErrorLocation) => new InvalidSessionError(reason, { location: where }));
   throw makeError(issue.message, location);
 }
 
 const finiteNumber = v.pipe(v.number('must be a number'), v.finite('must be a finite number (not NaN or ±Infinity)'));
 
-export const idSchema = v.union(
-  [v.pipe(v.string(), v.minLength(1, 'must not be empty')), finiteNumber],
-  'must be a string or a finite number',
-);
+export const idSchema = v.union([v.pipe(v.string(), v.minLength(1, 'must not be empty')), finiteNumber], 'must be a string or a finite number');
 
-export const embeddingSchema = v.pipe(
-  v.array(finiteNumber, 'must be an array of finite numbers'),
-  v.minLength(1, 'must not be empty'),
-);
+export const embeddingSchema = v.pipe(v.array(finiteNumber, 'must be an array of finite numbers'), v.minLength(1, 'must not be empty'));
 
 export const finiteNumberSchema = finiteNumber;

@@ -51,7 +51,9 @@ describe('FineTuningInput derived members', () => {
   });
 
   it('keeps hostile ids such as __proto__ and constructor as plain ids', () => {
-    const raw = JSON.parse('{"query":"q","results":["__proto__","constructor"],"ranks":{"__proto__":1,"constructor":0.5},"events":["__proto__"],"partToObject":{"__proto__":"constructor"}}');
+    const raw = JSON.parse(
+      '{"query":"q","results":["__proto__","constructor"],"ranks":{"__proto__":1,"constructor":0.5},"events":["__proto__"],"partToObject":{"__proto__":"constructor"}}',
+    );
     const input = FineTuningInput.create(raw);
     expect(input.ranks?.get('__proto__')).toBe(1);
     expect(input.objectOf('__proto__')).toBe('constructor');
@@ -63,10 +65,7 @@ describe('FineTuningInput derived members', () => {
 
   it('drops events that are not results when asked, with a warning, and stays relevant', () => {
     const warnings: string[] = [];
-    const input = FineTuningInput.create(
-      { ...base, events: ['zz', 'b'] },
-      { missingEvents: 'drop', onWarning: (warning) => warnings.push(warning.message) },
-    );
+    const input = FineTuningInput.create({ ...base, events: ['zz', 'b'] }, { missingEvents: 'drop', onWarning: (warning) => warnings.push(warning.message) });
     expect(input.events).toEqual(['b']);
     expect(input.droppedEvents).toEqual(['zz']);
     expect(warnings[0]).toContain('"zz"');

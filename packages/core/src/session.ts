@@ -55,12 +55,7 @@ const snakeCaseAliases: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const querySchema = v.union(
-  [
-    idSchema,
-    v.strictObject({ id: idSchema }),
-    v.strictObject({ text: v.string() }),
-    v.strictObject({ embedding: embeddingSchema }),
-  ],
+  [idSchema, v.strictObject({ id: idSchema }), v.strictObject({ text: v.string() }), v.strictObject({ embedding: embeddingSchema })],
   'must be an id, { "id": … }, { "text": … } or { "embedding": [numbers] }',
 );
 
@@ -261,12 +256,7 @@ export class FineTuningInput {
 
   /** A plain JSON form (camelCase), as the JSONL writer writes it. */
   toJSON(): Record<string, unknown> {
-    const query =
-      this.query.kind === 'id'
-        ? this.query.id
-        : this.query.kind === 'text'
-          ? { text: this.query.text }
-          : { embedding: Array.from(this.query.embedding) };
+    const query = this.query.kind === 'id' ? this.query.id : this.query.kind === 'text' ? { text: this.query.text } : { embedding: Array.from(this.query.embedding) };
     const json: Record<string, unknown> = { query, results: [...this.results] };
     json.ranks = this.ranks ? mapToObject(this.ranks) : null;
     json.events = [...this.events];

@@ -7,7 +7,11 @@ describe('the emoji sample', async () => {
 
   // Sizes and judgements are checked for every sample in samples.test.ts.
   it('is not lexical: no query word appears in any label', () => {
-    const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const words = (text: string) =>
+      text
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean);
     const labelWords = new Set([...sample.labels.values()].flatMap((entry) => words(entry.label)));
     for (const query of sample.queries.ids) expect(words(query).some((word) => labelWords.has(word))).toBe(false);
   });
@@ -29,7 +33,11 @@ describe('the emoji sample', async () => {
         return dot;
       });
       const judged = sample.relevance.get(query) ?? new Map();
-      const metrics = rankingMetrics(scores, sample.items.ids.map((id) => judged.get(id) ?? 0), 10);
+      const metrics = rankingMetrics(
+        scores,
+        sample.items.ids.map((id) => judged.get(id) ?? 0),
+        10,
+      );
       if (metrics.mrr > 0) success += 1;
       mrr += metrics.mrr;
     }

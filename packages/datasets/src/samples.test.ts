@@ -2,7 +2,11 @@ import { rankingMetrics } from '@clicktune/reference';
 import { describe, expect, it } from 'vitest';
 import { loadSample, SAMPLE_NAMES } from './samples';
 
-const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 describe.each(SAMPLE_NAMES)('the %s sample', async (name) => {
   const sample = await loadSample(name);
@@ -34,7 +38,11 @@ describe.each(SAMPLE_NAMES)('the %s sample', async (name) => {
       const q = unit(sample.queries.embeddingOf(query));
       const scores = items.map((vector) => vector.reduce((sum, value, index) => sum + value * (q[index] as number), 0));
       const judged = sample.relevance.get(query) ?? new Map();
-      mrr += rankingMetrics(scores, sample.items.ids.map((id) => judged.get(id) ?? 0), 10).mrr;
+      mrr += rankingMetrics(
+        scores,
+        sample.items.ids.map((id) => judged.get(id) ?? 0),
+        10,
+      ).mrr;
     }
     if (step === 1) expect(mrr / queries.length).toBeCloseTo(sample.meta.baseline.mrrAt10, 6);
     else expect(Math.abs(mrr / queries.length - sample.meta.baseline.mrrAt10)).toBeLessThan(0.05);

@@ -41,7 +41,9 @@ export function floats(bytes: Uint8Array): Float32Array {
 }
 
 /** Reads a sample folder: meta.json, items.json ([{ id, label }]), queries.json ([id]), items.f32, queries.f32, qrels.txt. */
-export async function readSampleFolder<Item extends { id: string; label: string }>(folder: string): Promise<{ meta: SampleMeta; records: Item[]; items: ItemsSet; queries: ItemsSet; relevance: Relevance }> {
+export async function readSampleFolder<Item extends { id: string; label: string }>(
+  folder: string,
+): Promise<{ meta: SampleMeta; records: Item[]; items: ItemsSet; queries: ItemsSet; relevance: Relevance }> {
   const separator = folder.endsWith('/') || folder.endsWith('\\') ? '' : '/';
   const file = (name: string) => `${folder}${separator}${name}`;
   const meta = await readJson<SampleMeta>(file('meta.json'));

@@ -51,7 +51,14 @@ describe('judgedNdcg', () => {
     const queries = ItemsSet.fromEmbeddings(['q', 'p'], Float32Array.from([1, 0, 0, 1]), 2, { what: 'query' });
     const model = new LinearAdapter({ inputDimension: 2, queries });
     const judgements = new Map([
-      ['id:q', new Map([['a', 1], ['b', 0], ['c', 0]])],
+      [
+        'id:q',
+        new Map([
+          ['a', 1],
+          ['b', 0],
+          ['c', 0],
+        ]),
+      ],
       // A query without a relevant judgement says nothing about ranking and is left out of the mean.
       ['id:p', new Map([['c', 0]])],
     ]);

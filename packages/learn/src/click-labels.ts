@@ -80,7 +80,10 @@ export function clickModelRelevance(sessions: readonly FineTuningInput[], option
  * grade (in [0, 1]) instead of 1 or 0, so a query with a clicked but not
  * relevant result can still be scored.
  */
-export function clickJudgements(sessions: readonly FineTuningInput[], options: ClickLabelOptions & { minExamination?: number; graded?: boolean } = {}): Map<string, Map<string, number>> {
+export function clickJudgements(
+  sessions: readonly FineTuningInput[],
+  options: ClickLabelOptions & { minExamination?: number; graded?: boolean } = {},
+): Map<string, Map<string, number>> {
   const minExamination = options.minExamination ?? 4;
   if (options.graded) return group(pairEvidence(sessions, options), (pair) => (pair.relevant || pair.examinations >= minExamination ? pair.attractiveness : null));
   return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : pair.examinations >= minExamination ? 0 : null));
@@ -108,7 +111,15 @@ export async function judgedNdcgPerQuery(model: EmbeddingModel, judgements: Read
   if (queries.length === 0) return new Float64Array(0);
   const probes = queries.map((query) => FineTuningInput.create({ query: sessionInit(queryOfKey(query)), results: [...(judgements.get(query)?.keys() ?? [])] }));
   const scores = await scoreSessions(model, probes, items);
-  return Float64Array.from(probes, (probe, index) => rankingMetrics(scores[index] as Float32Array, probe.results.map((id) => judgements.get(queries[index] as string)?.get(id) ?? 0), 10).ndcg);
+  return Float64Array.from(
+    probes,
+    (probe, index) =>
+      rankingMetrics(
+        scores[index] as Float32Array,
+        probe.results.map((id) => judgements.get(queries[index] as string)?.get(id) ?? 0),
+        10,
+      ).ndcg,
+  );
 }
 
 /** The mean of `judgedNdcgPerQuery` (0 when no query has a relevant judgement). */

@@ -31,10 +31,15 @@ export function foldOf(key: string, folds: number, seed: number): number {
  * split. The adapter returned is trained on every list for the chosen number
  * of epochs.
  */
-export async function crossFittedFineTune(options: FineTuneOptions, settings: LearnSettings, trainerOptions: (overrides: Partial<TrainerOptions>) => TrainerOptions): Promise<FineTuneRun> {
+export async function crossFittedFineTune(
+  options: FineTuneOptions,
+  settings: LearnSettings,
+  trainerOptions: (overrides: Partial<TrainerOptions>) => TrainerOptions,
+): Promise<FineTuneRun> {
   const { items, sessions } = options;
   const folds = settings.folds;
-  if (options.inServiceFolds && options.inServiceFolds.length !== folds) throw new InvalidOptionError(`inServiceFolds has ${options.inServiceFolds.length} adapters for ${folds} folds`, { location: { field: 'inServiceFolds' } });
+  if (options.inServiceFolds && options.inServiceFolds.length !== folds)
+    throw new InvalidOptionError(`inServiceFolds has ${options.inServiceFolds.length} adapters for ${folds} folds`, { location: { field: 'inServiceFolds' } });
   const fromEvents = options.relevanceFrom === 'events';
   const newAdapter = () => settingsAdapter(items, settings, options.queries);
   const start = options.adapter ?? newAdapter();
@@ -59,7 +64,19 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
     if (lists.length === 0 || !inServiceScores) {
       const why = lists.length === 0 ? tooFewClicks(sessions.length, 'sessions', settings) : 'no query has a click-judged relevant result';
       const adapter = options.adapter ?? newAdapter();
-      return { ...plan, settings, adapter, result: empty, inServiceScore, decision: { deploy: false, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
+      return {
+        ...plan,
+        settings,
+        adapter,
+        result: empty,
+        inServiceScore,
+        decision: {
+          deploy: false,
+          criterion: `${criterion.metric} of ${criterion.queries}`,
+          comparison: null,
+          reason: `${why}: not enough evidence, keeping the model in service`,
+        },
+      };
     }
     // Out-of-fold scores after each epoch (0: the untrained adapter), in `judged` order.
     const position = new Map(judged.map((key, index) => [key, index]));
@@ -92,13 +109,27 @@ export async function crossFittedFineTune(options: FineTuneOptions, settings: Le
         const result = training.length > 0 ? await trainer.train(training, items, []) : null;
         interrupted = result?.interrupted ?? false;
         // A fold with nothing to train on scores as the untrained adapter at every epoch.
-        if (!result) for (const key of heldKeys) for (const epoch of pooled) epoch[position.get(key) as number] = (pooled[0] as Float64Array)[position.get(key) as number] as number;
+        if (!result)
+          for (const key of heldKeys) for (const epoch of pooled) epoch[position.get(key) as number] = (pooled[0] as Float64Array)[position.get(key) as number] as number;
       } finally {
         trainer.dispose();
         model.dispose();
       }
     }
-    if (interrupted) return { ...plan, settings, adapter: options.adapter ?? newAdapter(), result: { ...empty, interrupted: true }, inServiceScore, decision: { deploy: false, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: 'interrupted before the gate could decide: keeping the model in service' } };
+    if (interrupted)
+      return {
+        ...plan,
+        settings,
+        adapter: options.adapter ?? newAdapter(),
+        result: { ...empty, interrupted: true },
+        inServiceScore,
+        decision: {
+          deploy: false,
+          criterion: `${criterion.metric} of ${criterion.queries}`,
+          comparison: null,
+          reason: 'interrupted before the gate could decide: keeping the model in service',
+        },
+      };
     const criterionByEpoch = pooled.map((scores) => selectionScore(scores, inServiceScores, settings));
     let chosen = 0;
     criterionByEpoch.forEach((value, epoch) => {
@@ -148,7 +179,13 @@ async function weightsOf(model: LinearAdapter): Promise<{ query?: Float32Array; 
  * is scored by the fold adapter that never trained on q, so the comparison is
  * not tilted toward a model that has seen the validation queries.
  */
-async function outOfFoldScores(options: FineTuneOptions, judgements: Map<string, Map<string, number>>, judged: readonly string[], foldOfKey: (key: string) => number, start: LinearAdapter): Promise<Float64Array> {
+async function outOfFoldScores(
+  options: FineTuneOptions,
+  judgements: Map<string, Map<string, number>>,
+  judged: readonly string[],
+  foldOfKey: (key: string) => number,
+  start: LinearAdapter,
+): Promise<Float64Array> {
   const folds = options.inServiceFolds;
   if (!folds) return judgedNdcgPerQuery(options.inService ?? start, judgements, options.items);
   const scores = new Float64Array(judged.length);

@@ -1,6 +1,25 @@
 import { type FineTuningInput, type ItemsSet, queryKeyOf, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
-import { type BatchProgress, type EmbeddingModel, type EpochRecord, evaluateRetrieval, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
-import { CLICKTUNE_LISTWISE, clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
+import {
+  type BatchProgress,
+  type EmbeddingModel,
+  type EpochRecord,
+  evaluateRetrieval,
+  FeaturesExtractor,
+  type LinearAdapter,
+  Trainer,
+  type TrainerOptions,
+  type TrainingResult,
+} from '@clicktune/tensor';
+import {
+  CLICKTUNE_LISTWISE,
+  clickJudgements,
+  clickModelRelevance,
+  eventRelevance,
+  judgedNdcgPerQuery,
+  queriesWithRelevant,
+  relevanceSessions,
+  topCandidates,
+} from './click-labels';
 import { crossFittedFineTune } from './cross-fit';
 import { deploymentGate, type GateCriterion, type GateDecision } from './gate';
 import { extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
@@ -111,7 +130,11 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
   try {
     const relevance = clickTune ? (fromEvents ? eventRelevance(split.train) : clickModelRelevance(split.train, settings.clickLabels)) : undefined;
     // The starting adapter's top 20 head each list, so the listwise term also pushes down what it ranks too high.
-    const trainSessions = relevance ? (relevance.size === 0 ? [] : relevanceSessions(split.train, relevance, { candidates: await topCandidates(adapter, split.train, options.items) })) : split.train;
+    const trainSessions = relevance
+      ? relevance.size === 0
+        ? []
+        : relevanceSessions(split.train, relevance, { candidates: await topCandidates(adapter, split.train, options.items) })
+      : split.train;
     const criterion = criterionOf(options, settings, split.test);
     const inService = options.inService;
     const selection = selectionOf(settings, criterion, inService !== undefined, options.labelledSelection !== undefined);
@@ -121,7 +144,19 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
     const inServiceScore = inServiceScores ? mean(inServiceScores) : null;
     if (trainSessions.length === 0) {
       const why = relevance ? tooFewClicks(split.train.length, 'training sessions', settings) : 'no training session';
-      return { ...plan, settings, adapter, result: untrained(inServiceScore), inServiceScore, decision: { deploy: false, criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none', comparison: null, reason: `${why}: not enough evidence, keeping the model in service` } };
+      return {
+        ...plan,
+        settings,
+        adapter,
+        result: untrained(inServiceScore),
+        inServiceScore,
+        decision: {
+          deploy: false,
+          criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none',
+          comparison: null,
+          reason: `${why}: not enough evidence, keeping the model in service`,
+        },
+      };
     }
     const extractor = new FeaturesExtractor(adapter, extractorOptions(options.queries, settings));
     // Epochs compete on the gate's own estimate (the lower bound of the gain over the model in service) or on the criterion's mean.
@@ -154,7 +189,13 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
 }
 
 async function decide(settings: LearnSettings, criterion: Criterion | undefined, adapter: EmbeddingModel, inServiceScores: Float64Array | null): Promise<GateDecision> {
-  if (!settings.gate.enabled) return { deploy: true, criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none', comparison: null, reason: 'the gate is off: deploying the kept epoch without a test' };
+  if (!settings.gate.enabled)
+    return {
+      deploy: true,
+      criterion: criterion ? `${criterion.metric} of ${criterion.queries}` : 'none',
+      comparison: null,
+      reason: 'the gate is off: deploying the kept epoch without a test',
+    };
   const candidateScores = criterion ? await criterion.perQuery(adapter) : null;
   return deploymentGate(criterion ?? { metric: 'click-judged NDCG@10', queries: 'judged validation queries' }, candidateScores, inServiceScores, settings.gate);
 }
@@ -166,7 +207,8 @@ function criterionOf(options: FineTuneOptions, settings: LearnSettings, validati
     return {
       metric: 'NDCG@10 (qrels)',
       queries: 'labelled queries',
-      perQuery: async (model) => Float64Array.from((await evaluateRetrieval(model, labelled.queries, labelled.relevance, options.items, { k: 10 })).perQuery, (metrics) => metrics.ndcg),
+      perQuery: async (model) =>
+        Float64Array.from((await evaluateRetrieval(model, labelled.queries, labelled.relevance, options.items, { k: 10 })).perQuery, (metrics) => metrics.ndcg),
     };
   }
   const judgements = clickJudgements(validation, { ...settings.clickLabels, minExamination: settings.minExamination, graded: settings.judgement === 'graded' });

@@ -64,7 +64,9 @@ describe('deploymentGate', () => {
   it('keeps the model in service when the interval reaches below 0, and says so with the numbers', () => {
     const decision = deploymentGate(CRITERION, CANDIDATE, IN_SERVICE, { minQueries: 0 });
     expect(decision.deploy).toBe(false);
-    expect(decision.reason).toBe('3 judged validation queries, click-judged NDCG@10 0.5000 in service, 0.7000 new; gain +40.0% (lower bound at 95% −20.0%, upper +100.0%): not enough evidence, keeping the model in service');
+    expect(decision.reason).toBe(
+      '3 judged validation queries, click-judged NDCG@10 0.5000 in service, 0.7000 new; gain +40.0% (lower bound at 95% −20.0%, upper +100.0%): not enough evidence, keeping the model in service',
+    );
   });
 
   it('deploys a gain every resample agrees on', () => {
@@ -89,7 +91,11 @@ describe('deploymentGate', () => {
 
   it('says when the new model is worse', () => {
     const inService = Array.from({ length: 12 }, () => 0.5);
-    const decision = deploymentGate(CRITERION, inService.map((value) => value - 0.1), inService);
+    const decision = deploymentGate(
+      CRITERION,
+      inService.map((value) => value - 0.1),
+      inService,
+    );
     expect(decision.deploy).toBe(false);
     expect(decision.reason).toMatch(/gain −20\.0% .*: worse than the model in service, keeping the model in service$/);
   });

@@ -64,7 +64,8 @@ const EXACT_LIMIT = 10;
  */
 export function pairedBootstrap(candidate: ArrayLike<number>, inService: ArrayLike<number>, options: GateOptions = {}): PairedComparison {
   const settings = resolveGate(options);
-  if (candidate.length !== inService.length) throw new InvalidOptionError(`the two models were scored on different numbers of queries: ${candidate.length} and ${inService.length}`);
+  if (candidate.length !== inService.length)
+    throw new InvalidOptionError(`the two models were scored on different numbers of queries: ${candidate.length} and ${inService.length}`);
   const n = candidate.length;
   if (n === 0) throw new InvalidOptionError('a paired comparison needs at least one query');
   const differences = Array.from({ length: n }, (_, index) => (candidate[index] as number) - (inService[index] as number));
@@ -120,7 +121,10 @@ export function deploymentGate(criterion: GateCriterion, candidate: ArrayLike<nu
   const head = `${comparison.queries} ${criterion.queries}, ${criterion.metric} ${comparison.inServiceScore.toFixed(4)} in service, ${comparison.candidateScore.toFixed(4)} new; ${figures}`;
   const decide = (deploy: boolean, why: string): GateDecision => ({ deploy, criterion: name, comparison, reason: `${head}: ${why}` });
   if (comparison.differing < settings.minQueries) {
-    return decide(false, `only ${comparison.differing} ${comparison.differing === 1 ? 'query tells' : 'queries tell'} the models apart (the gate needs ${settings.minQueries}), not enough evidence, keeping the model in service`);
+    return decide(
+      false,
+      `only ${comparison.differing} ${comparison.differing === 1 ? 'query tells' : 'queries tell'} the models apart (the gate needs ${settings.minQueries}), not enough evidence, keeping the model in service`,
+    );
   }
   if (comparison.differenceInterval[0] > 0) return decide(true, 'deploying the new adapter');
   if (comparison.differenceInterval[1] < 0 && comparison.difference < 0) return decide(false, 'worse than the model in service, keeping the model in service');
@@ -130,9 +134,12 @@ export function deploymentGate(criterion: GateCriterion, candidate: ArrayLike<nu
 /** The gate's options with defaults filled in, validated (fields named as in `GateOptions`). */
 export function resolveGate(options: GateOptions): Required<GateOptions> {
   const settings = { ...GATE_DEFAULTS, ...stripUndefined(options) };
-  if (!(settings.confidence >= 0.5 && settings.confidence < 1)) throw new InvalidOptionError(`the gate's confidence must be in [0.5, 1), got ${settings.confidence}`, { location: { field: 'gate.confidence' } });
-  if (!Number.isSafeInteger(settings.minQueries) || settings.minQueries < 0) throw new InvalidOptionError(`the gate's minimum query count must be a whole number ≥ 0, got ${settings.minQueries}`, { location: { field: 'gate.minQueries' } });
-  if (!Number.isSafeInteger(settings.resamples) || settings.resamples < 100) throw new InvalidOptionError(`the gate needs at least 100 resamples, got ${settings.resamples}`, { location: { field: 'gate.resamples' } });
+  if (!(settings.confidence >= 0.5 && settings.confidence < 1))
+    throw new InvalidOptionError(`the gate's confidence must be in [0.5, 1), got ${settings.confidence}`, { location: { field: 'gate.confidence' } });
+  if (!Number.isSafeInteger(settings.minQueries) || settings.minQueries < 0)
+    throw new InvalidOptionError(`the gate's minimum query count must be a whole number ≥ 0, got ${settings.minQueries}`, { location: { field: 'gate.minQueries' } });
+  if (!Number.isSafeInteger(settings.resamples) || settings.resamples < 100)
+    throw new InvalidOptionError(`the gate needs at least 100 resamples, got ${settings.resamples}`, { location: { field: 'gate.resamples' } });
   return settings;
 }
 

@@ -22,9 +22,14 @@ function task(queryCount: number, sessions: number) {
   const itemVectors = Float32Array.from({ length: itemCount * dimension }, gaussian);
   const queryVectors = new Float32Array(queryCount * dimension);
   for (let query = 0; query < queryCount; query += 1) {
-    for (let column = 0; column < dimension; column += 1) queryVectors[query * dimension + ((column + 1) % dimension)] = (itemVectors[query * dimension + column] as number) + 0.05 * gaussian();
+    for (let column = 0; column < dimension; column += 1)
+      queryVectors[query * dimension + ((column + 1) % dimension)] = (itemVectors[query * dimension + column] as number) + 0.05 * gaussian();
   }
-  const items = ItemsSet.fromEmbeddings(Array.from({ length: itemCount }, (_, index) => `i${index}`), itemVectors, dimension);
+  const items = ItemsSet.fromEmbeddings(
+    Array.from({ length: itemCount }, (_, index) => `i${index}`),
+    itemVectors,
+    dimension,
+  );
   const queryIds = Array.from({ length: queryCount }, (_, index) => `q${index}`);
   const queries = ItemsSet.fromEmbeddings(queryIds, queryVectors, dimension, { what: 'query' });
   const cosine = (query: number, item: number) => {
@@ -118,7 +123,9 @@ describe('the deployment gate in the recipe', () => {
     // Scored in sample instead, the model in service has seen every validation query and looks better than it is.
     const inSample = await fineTune({ sessions, items, queries, settings, inService: first.adapter });
     expect(inSample.decision.comparison?.inServiceScore).toBeGreaterThan(second.decision.comparison?.inServiceScore as number);
-    await expect(fineTune({ sessions, items, queries, settings, inService: first.adapter, inServiceFolds: first.foldAdapters?.slice(1) })).rejects.toThrow(/inServiceFolds has 3 adapters for 4 folds/);
+    await expect(fineTune({ sessions, items, queries, settings, inService: first.adapter, inServiceFolds: first.foldAdapters?.slice(1) })).rejects.toThrow(
+      /inServiceFolds has 3 adapters for 4 folds/,
+    );
     for (const model of [first.adapter, second.adapter, inSample.adapter, ...(first.foldAdapters ?? [])]) model.dispose();
   });
 

@@ -44,7 +44,14 @@ export interface LearnFromClicksResult<Model extends EmbeddingModel> {
  * confidence; otherwise the model in service is kept and the decision says why.
  */
 export async function learnFromClicks<Model extends EmbeddingModel = LinearAdapter>(options: LearnFromClicksOptions<Model>): Promise<LearnFromClicksResult<Model>> {
-  const run = await fineTune({ sessions: options.sessions, items: options.items, queries: options.queries, settings: options.settings, inService: options.inService, signal: options.signal });
+  const run = await fineTune({
+    sessions: options.sessions,
+    items: options.items,
+    queries: options.queries,
+    settings: options.settings,
+    inService: options.inService,
+    signal: options.signal,
+  });
   const deployed = run.decision.deploy && !run.result.interrupted;
   let serve: Model | LinearAdapter = run.adapter;
   if (!deployed) {

@@ -7,7 +7,11 @@ describe('resolveSettings', () => {
     expect(resolveSettings()).toEqual(DEFAULT_SETTINGS);
     expect(resolveSettings({ method: 'pairwise' })).toMatchObject({ method: 'pairwise', ...PAIRWISE_DEFAULTS });
     // A field given wins over the method's default; nested fields merge.
-    expect(resolveSettings({ method: 'pairwise', epochs: 7, gate: { confidence: 0.9 }, clickLabels: { minClicks: 3 } })).toMatchObject({ epochs: 7, gate: { confidence: 0.9, minQueries: 5, enabled: true }, clickLabels: { minClicks: 3, threshold: 0.5 } });
+    expect(resolveSettings({ method: 'pairwise', epochs: 7, gate: { confidence: 0.9 }, clickLabels: { minClicks: 3 } })).toMatchObject({
+      epochs: 7,
+      gate: { confidence: 0.9, minQueries: 5, enabled: true },
+      clickLabels: { minClicks: 3, threshold: 0.5 },
+    });
     // undefined means "the default", as from a flag that was not given.
     expect(resolveSettings({ epochs: undefined }).epochs).toBe(20);
   });

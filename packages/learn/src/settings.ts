@@ -85,7 +85,10 @@ export const DEFAULT_SETTINGS: LearnSettings = {
 export const PAIRWISE_DEFAULTS: Pick<LearnSettings, 'epochs' | 'learningRate' | 'patience'> = { epochs: 5, learningRate: 3e-4, patience: 2 };
 
 /** Settings as a caller may give them: any field, and the nested ones in part. */
-export type LearnSettingsInput = Partial<Omit<LearnSettings, 'gate' | 'clickLabels'>> & { gate?: Partial<LearnSettings['gate']>; clickLabels?: Partial<LearnSettings['clickLabels']> };
+export type LearnSettingsInput = Partial<Omit<LearnSettings, 'gate' | 'clickLabels'>> & {
+  gate?: Partial<LearnSettings['gate']>;
+  clickLabels?: Partial<LearnSettings['clickLabels']>;
+};
 
 /** Fills in the defaults (the pairwise method's own where it has them) and validates every field. */
 export function resolveSettings(input: LearnSettingsInput = {}): LearnSettings {
@@ -123,7 +126,12 @@ export function resolveSettings(input: LearnSettingsInput = {}): LearnSettings {
   whole('folds', settings.folds, 1);
   // A learning rate far above 1 only ever trains to non-finite weights.
   finite('learningRate', settings.learningRate, (value) => value > 0 && value <= 10, 'a number in (0, 10]');
-  finite('weightDecay', settings.weightDecay, (value) => value >= 0 && settings.learningRate * value < 1, `a number ≥ 0 with learningRate × weightDecay < 1 (a larger step overshoots the identity)`);
+  finite(
+    'weightDecay',
+    settings.weightDecay,
+    (value) => value >= 0 && settings.learningRate * value < 1,
+    `a number ≥ 0 with learningRate × weightDecay < 1 (a larger step overshoots the identity)`,
+  );
   finite('margin', settings.margin, (value) => value >= 0, 'a finite number ≥ 0');
   finite('negativeDownsamplingFactor', settings.negativeDownsamplingFactor, (value) => value > 0 && value <= 1, 'a number in (0, 1]');
   finite('validationFraction', settings.validationFraction, (value) => value > 0 && value < 1, 'a number in (0, 1)');

@@ -24,8 +24,14 @@ describe('the README example', () => {
   it('learns from click logs and writes what to serve', async () => {
     const sample = await loadEmojiSample();
     const queryIds = sample.queries.ids.slice(0, 400);
-    await writeJsonl(join(folder, 'items.jsonl'), sample.items.ids.map((id) => ({ id, embedding: Array.from(sample.items.embeddingOf(id)) })));
-    await writeJsonl(join(folder, 'queries.jsonl'), queryIds.map((id) => ({ id, embedding: Array.from(sample.queries.embeddingOf(id)) })));
+    await writeJsonl(
+      join(folder, 'items.jsonl'),
+      sample.items.ids.map((id) => ({ id, embedding: Array.from(sample.items.embeddingOf(id)) })),
+    );
+    await writeJsonl(
+      join(folder, 'queries.jsonl'),
+      queryIds.map((id) => ({ id, embedding: Array.from(sample.queries.embeddingOf(id)) })),
+    );
     const unit = (vector: Float32Array) => {
       const norm = Math.hypot(...vector) || 1;
       return Array.from(vector, (value) => value / norm);
@@ -34,7 +40,10 @@ describe('the README example', () => {
     const top10 = new Map(
       queryIds.map((query) => {
         const q = unit(sample.queries.embeddingOf(query));
-        const scored = itemUnits.map((vector, row) => ({ id: sample.items.ids[row] as string, score: vector.reduce((sum, value, index) => sum + value * (q[index] as number), 0) }));
+        const scored = itemUnits.map((vector, row) => ({
+          id: sample.items.ids[row] as string,
+          score: vector.reduce((sum, value, index) => sum + value * (q[index] as number), 0),
+        }));
         return [query, scored.sort((a, b) => b.score - a.score).slice(0, 10)];
       }),
     );

@@ -156,7 +156,10 @@ describe('borrowed positives (CASES C12, step 8)', () => {
   });
 
   it('skips irrelevant sessions and says so when notIrrelevantOnly is true (the default)', () => {
-    const items = ItemsSet.fromRecords([{ id: 'a', embedding: [1] }, { id: 'b', embedding: [2] }]);
+    const items = ItemsSet.fromRecords([
+      { id: 'a', embedding: [1] },
+      { id: 'b', embedding: [2] },
+    ]);
     const irrelevant = FineTuningInput.create({ query: { embedding: [1] }, results: ['a', 'b'], ranks: { a: 1, b: 0 } });
     const report = new FeaturesExtractor(baseEmbeddingModel()).forward([irrelevant], items).report;
     expect(report.skipped).toEqual([{ session: 0, reason: 'irrelevant' }]);

@@ -22,9 +22,7 @@ export function executePlan(plan: BatchPlan, items: ItemsSet, model: ReferenceMo
   const itemVectors = model.embedItems(plan.itemRows, items);
   const dimension = plan.itemRows.length > 0 ? itemVectors.length / plan.itemRows.length : 0;
   if (plan.queries.length > 0 && plan.itemRows.length > 0 && queryVectors.length !== plan.queries.length * dimension) {
-    throw new DimensionMismatchError(
-      `the model gives query vectors of length ${queryVectors.length / plan.queries.length} and item vectors of length ${dimension}`,
-    );
+    throw new DimensionMismatchError(`the model gives query vectors of length ${queryVectors.length / plan.queries.length} and item vectors of length ${dimension}`);
   }
   const partCount = plan.partItem.length;
   const partRanks = new Float32Array(partCount);

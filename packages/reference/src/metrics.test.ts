@@ -20,7 +20,12 @@ describe('ranking metrics', () => {
     expect(rankOrder([0.3, 0.1, 0.2], false)).toEqual([1, 2, 0]);
     expect(rankOrder([1, 1, 2])).toEqual([2, 0, 1]);
     expect(rankingMetrics([1, 2], [0, 0], 2)).toEqual({ mrr: 0, ndcg: 0, recall: 0 });
-    expect(meanMetrics([{ mrr: 1, ndcg: 0.5, recall: 0 }, { mrr: 0, ndcg: 0.5, recall: 1 }])).toEqual({ mrr: 0.5, ndcg: 0.5, recall: 0.5 });
+    expect(
+      meanMetrics([
+        { mrr: 1, ndcg: 0.5, recall: 0 },
+        { mrr: 0, ndcg: 0.5, recall: 1 },
+      ]),
+    ).toEqual({ mrr: 0.5, ndcg: 0.5, recall: 0.5 });
     expect(() => rankingMetrics([1], [1], 0)).toThrow(/k must be/);
   });
 });

@@ -12,9 +12,7 @@ export interface RankingMetrics {
  */
 export function rankOrder(scores: ArrayLike<number>, isSimilarity = true): number[] {
   const sign = isSimilarity ? -1 : 1;
-  return Array.from({ length: scores.length }, (_, index) => index).sort(
-    (a, b) => sign * ((scores[a] as number) - (scores[b] as number)) || a - b,
-  );
+  return Array.from({ length: scores.length }, (_, index) => index).sort((a, b) => sign * ((scores[a] as number) - (scores[b] as number)) || a - b);
 }
 
 /**

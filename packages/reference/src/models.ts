@@ -91,8 +91,7 @@ export function linearAdapterModel(options: {
   itemWeights?: Float32Array;
 }): ReferenceModel {
   const { inputDimension, outputDimension } = options;
-  const apply = (vectors: Float32Array, rows: number, weights?: Float32Array) =>
-    weights ? multiply(vectors, rows, weights, inputDimension, outputDimension) : vectors;
+  const apply = (vectors: Float32Array, rows: number, weights?: Float32Array) => (weights ? multiply(vectors, rows, weights, inputDimension, outputDimension) : vectors);
   return {
     embedQueries: (queries) => apply(baseQueryVectors(queries, options.queries, inputDimension), queries.length, options.queryWeights),
     embedItems: (rows, items) => apply(baseItemVectors(rows, items), rows.length, options.itemWeights),

@@ -37,10 +37,7 @@ export interface ResolvedFeaturesExtractorOptions {
 }
 
 /** Validates every option with a clear error and fills DESIGN.md's defaults. */
-export function resolveFeaturesExtractorOptions(
-  options: FeaturesExtractorOptions = {},
-  searchScores?: SearchScoresFunction,
-): ResolvedFeaturesExtractorOptions {
+export function resolveFeaturesExtractorOptions(options: FeaturesExtractorOptions = {}, searchScores?: SearchScoresFunction): ResolvedFeaturesExtractorOptions {
   const ranker = resolveRanker(options.ranker);
   const ranksAggregator = resolveRanksAggregator(options.ranksAggregator);
   const clicksAggregator = resolveClicksAggregator(options.clicksAggregator);

@@ -87,7 +87,10 @@ describe('planner and reference extractor properties (fast-check)', () => {
   it('is deterministic per seed', () => {
     fc.assert(
       fc.property(batchArbitrary, fc.integer({ min: 0, max: 100 }), (batch, seed) => {
-        const run = () => serializeBatchPlan(new FeaturesExtractor(baseEmbeddingModel(), { negativeDownsamplingFactor: 0.5, notIrrelevantOnly: false, shuffleIrrelevant: true, seed }).plan(batch, items));
+        const run = () =>
+          serializeBatchPlan(
+            new FeaturesExtractor(baseEmbeddingModel(), { negativeDownsamplingFactor: 0.5, notIrrelevantOnly: false, shuffleIrrelevant: true, seed }).plan(batch, items),
+          );
         expect(run()).toBe(run());
       }),
       { numRuns: 100 },

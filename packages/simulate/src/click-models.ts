@@ -53,7 +53,8 @@ export function positionBasedModel(options: AttractivenessOptions & { examinatio
   checkAttractiveness(options);
   const theta = options.examination ?? ULTRA_EXAMINATION;
   const eta = options.eta ?? 1;
-  if (theta.length === 0 || theta.some((value) => !(value > 0 && value <= 1))) throw new InvalidOptionError('examination probabilities must be in (0, 1]', { location: { field: 'examination' } });
+  if (theta.length === 0 || theta.some((value) => !(value > 0 && value <= 1)))
+    throw new InvalidOptionError('examination probabilities must be in (0, 1]', { location: { field: 'examination' } });
   if (!(eta >= 0)) throw new InvalidOptionError(`eta must be ≥ 0, got ${eta}`, { location: { field: 'eta' } });
   return {
     name: 'pbm',

@@ -55,14 +55,18 @@ export function zipfSampler(queries: readonly string[], exponent: number, random
  * scores become `ranks`; propensities and examination are recorded when known.
  */
 export function simulateSessions(options: SimulationOptions): FineTuningInput[] {
-  if (!Number.isInteger(options.sessions) || options.sessions < 0) throw new InvalidOptionError(`sessions must be a whole number ≥ 0, got ${options.sessions}`, { location: { field: 'sessions' } });
+  if (!Number.isInteger(options.sessions) || options.sessions < 0)
+    throw new InvalidOptionError(`sessions must be a whole number ≥ 0, got ${options.sessions}`, { location: { field: 'sessions' } });
   const nextQuery = zipfSampler(options.queries, options.zipfExponent ?? 1, options.random);
   const sessions: FineTuningInput[] = [];
   for (let index = 0; index < options.sessions; index += 1) {
     const query = nextQuery();
     const shown = options.show(query, options.random);
     if (shown.length === 0) continue;
-    const outcome = options.clickModel.click(shown.map((result) => options.grade(query, result.id)), options.random);
+    const outcome = options.clickModel.click(
+      shown.map((result) => options.grade(query, result.id)),
+      options.random,
+    );
     const propensities = shown.every((result) => result.propensity !== undefined) ? shown.map((result) => [result.id, result.propensity as number] as const) : null;
     sessions.push(
       FineTuningInput.create({

@@ -10,9 +10,12 @@ export function requireTensorBackend(): void {
   try {
     void tf.engine().backend;
   } catch (error) {
-    throw new BackendUnavailableError(`no tensor backend is active (${(error as Error).message}): select one first, e.g. selectBackend('cpu') from @clicktune/backends — the reference backend runs no tensors`, {
-      location: { field: 'backend' },
-      cause: error,
-    });
+    throw new BackendUnavailableError(
+      `no tensor backend is active (${(error as Error).message}): select one first, e.g. selectBackend('cpu') from @clicktune/backends — the reference backend runs no tensors`,
+      {
+        location: { field: 'backend' },
+        cause: error,
+      },
+    );
   }
 }

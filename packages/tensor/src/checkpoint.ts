@@ -38,11 +38,14 @@ export interface CheckpointTower {
 export async function writeCheckpoint(file: string, towers: readonly CheckpointTower[], kept: readonly tf.Tensor[] | null, state: TrainerState): Promise<void> {
   const tensors = new Map<string, NamedFloatTensor>();
   for (const entry of towers) {
-    for (const [index, variable] of entry.variables.entries()) tensors.set(`model/${entry.tower}/${index}`, { shape: variable.shape, data: (await variable.data()) as Float32Array });
-    for (const weight of await entry.optimizer.getWeights()) tensors.set(`optimizer/${entry.tower}/${weight.name}`, { shape: weight.tensor.shape, data: (await weight.tensor.data()) as Float32Array });
+    for (const [index, variable] of entry.variables.entries())
+      tensors.set(`model/${entry.tower}/${index}`, { shape: variable.shape, data: (await variable.data()) as Float32Array });
+    for (const weight of await entry.optimizer.getWeights())
+      tensors.set(`optimizer/${entry.tower}/${weight.name}`, { shape: weight.tensor.shape, data: (await weight.tensor.data()) as Float32Array });
   }
   for (const entry of towers) {
-    for (const [name, variable] of Object.entries(adamPowers(entry.optimizer))) tensors.set(`optimizer-power/${entry.tower}/${name}`, { shape: [], data: (await variable.data()) as Float32Array });
+    for (const [name, variable] of Object.entries(adamPowers(entry.optimizer)))
+      tensors.set(`optimizer-power/${entry.tower}/${name}`, { shape: [], data: (await variable.data()) as Float32Array });
   }
   for (const [index, tensor] of (kept ?? []).entries()) tensors.set(`kept/${index}`, { shape: tensor.shape, data: (await tensor.data()) as Float32Array });
   await writeFileAtomic(file, encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION), state: JSON.stringify(state) }));
@@ -58,15 +61,18 @@ export async function readCheckpoint(file: string, towers: readonly CheckpointTo
   const { tensors, metadata } = decodeSafetensors(await readBinaryFile(file), file);
   const fail = (reason: string) => new InvalidWeightsError(reason, { location: { file } });
   if (metadata.format !== CHECKPOINT_FORMAT || !metadata.state) throw fail('not a ClickTune checkpoint');
-  if (metadata.version !== String(CHECKPOINT_VERSION)) throw fail(`checkpoint version ${metadata.version ?? 1} cannot be resumed by this version (${CHECKPOINT_VERSION}); train again without resuming`);
+  if (metadata.version !== String(CHECKPOINT_VERSION))
+    throw fail(`checkpoint version ${metadata.version ?? 1} cannot be resumed by this version (${CHECKPOINT_VERSION}); train again without resuming`);
   const trained = new Set(towers.map((entry) => entry.tower));
   for (const name of tensors.keys()) {
     const tower = /^model\/([^/]+)\//.exec(name)?.[1];
-    if (tower && !trained.has(tower as 'query' | 'item')) throw fail(`the checkpoint trains the ${tower} tower, which this model does not have: resume with the same model options`);
+    if (tower && !trained.has(tower as 'query' | 'item'))
+      throw fail(`the checkpoint trains the ${tower} tower, which this model does not have: resume with the same model options`);
   }
   const variables = towers.flatMap((entry) => entry.variables);
   const keptEntries = [...tensors.keys()].filter((name) => name.startsWith('kept/'));
-  if (keptEntries.length !== 0 && keptEntries.length !== variables.length) throw fail(`the checkpoint keeps ${keptEntries.length} weight tensors, this model has ${variables.length}`);
+  if (keptEntries.length !== 0 && keptEntries.length !== variables.length)
+    throw fail(`the checkpoint keeps ${keptEntries.length} weight tensors, this model has ${variables.length}`);
   try {
     for (const entry of towers) {
       entry.variables.forEach((variable, index) => {
@@ -75,7 +81,9 @@ export async function readCheckpoint(file: string, towers: readonly CheckpointTo
         variable.assign(tf.tensor(saved.data, variable.shape));
       });
       const prefix = `optimizer/${entry.tower}/`;
-      const weights = [...tensors.entries()].filter(([name]) => name.startsWith(prefix)).map(([name, saved]) => ({ name: name.slice(prefix.length), tensor: tf.tensor(saved.data, [...saved.shape]) }));
+      const weights = [...tensors.entries()]
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, saved]) => ({ name: name.slice(prefix.length), tensor: tf.tensor(saved.data, [...saved.shape]) }));
       if (weights.length > 0) await entry.optimizer.setWeights(weights);
       for (const [name, variable] of Object.entries(adamPowers(entry.optimizer))) {
         const saved = tensors.get(`optimizer-power/${entry.tower}/${name}`);

@@ -52,7 +52,10 @@ function rankParts(
   const parts = partVectors.shape[0];
   const constant = frozen.items ? 'a' : frozen.queries ? 'b' : 'none';
   const scores = matMul(partVectors, tf.transpose(queryVectors), constant);
-  const dots = gatherRows(tf.reshape(scores, [parts * queries]) as tf.Tensor1D, Int32Array.from(partQuery, (query, part) => part * queries + query));
+  const dots = gatherRows(
+    tf.reshape(scores, [parts * queries]) as tf.Tensor1D,
+    Int32Array.from(partQuery, (query, part) => part * queries + query),
+  );
   if (kind === 'dot') return dots;
   const partNorms = rowNorms(partVectors);
   const queryNorms = gatherRows(rowNorms(queryVectors), partQuery);
@@ -96,7 +99,10 @@ export class FeaturesExtractor extends PlanningExtractor {
       const queryVectors = this.model.embedQueries(plan.queries);
       // Parts are embedded directly (a repeated item is embedded twice), so no gather and
       // no scatter in the backward pass on the item side.
-      const partVectors = this.model.embedItems(Int32Array.from(plan.partItem, (item) => plan.itemRows[item] as number), items);
+      const partVectors = this.model.embedItems(
+        Int32Array.from(plan.partItem, (item) => plan.itemRows[item] as number),
+        items,
+      );
       const frozen = { queries: !this.model.trainsTower('query'), items: !this.model.trainsTower('item') };
       const partRanks = rankParts(this.options.ranker.kind, queryVectors, partVectors, plan.partQuery, this.scoring, frozen);
       const objectRanks = aggregateObjects(partRanks, plan, this.options.ranksAggregator);

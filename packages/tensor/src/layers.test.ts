@@ -38,10 +38,13 @@ describe('a user’s tfjs-layers model as the query tower', () => {
   it('trains the layers model’s own weights', async () => {
     const dense = identityDense();
     const model = layersModelAdapter({ queryModel: dense, inputDimension: 2 });
-    const before = Array.from(await ((dense.trainableWeights[0] as layers.LayerVariable).read()).data());
+    const before = Array.from(await (dense.trainableWeights[0] as layers.LayerVariable).read().data());
     const trainer = new Trainer(new FeaturesExtractor(model, { maxAbsDifference: 2 }), { epochs: 40, batchSize: 4, optimizer: 'sgd', learningRate: 0.5 });
-    await trainer.train(Array.from({ length: 8 }, () => session), items);
-    const after = Array.from(await ((dense.trainableWeights[0] as layers.LayerVariable).read()).data());
+    await trainer.train(
+      Array.from({ length: 8 }, () => session),
+      items,
+    );
+    const after = Array.from(await (dense.trainableWeights[0] as layers.LayerVariable).read().data());
     expect(after).not.toEqual(before);
     const features = await toFeatures(new FeaturesExtractor(model, { maxAbsDifference: 2 }).forward([session], items).features);
     // The clicked b now outranks a.

@@ -20,7 +20,13 @@ export async function buildListwiseBatch(
 ): Promise<ListwisePlan | null> {
   const relevant = listwiseSessions(sessions);
   if (relevant.length === 0) return null;
-  const hard = options.hardNegatives > 0 ? await hardNegativesOf(relevant.map((session) => session.query), relevant.map((session) => new Set(session.events))) : [];
+  const hard =
+    options.hardNegatives > 0
+      ? await hardNegativesOf(
+          relevant.map((session) => session.query),
+          relevant.map((session) => new Set(session.events)),
+        )
+      : [];
   return planListwiseBatch(relevant, items, options, random, hard);
 }
 
@@ -39,7 +45,10 @@ export function listwiseLoss(model: EmbeddingModel, batch: ListwisePlan, items: 
     for (const index of batch.excluded) exclusion[index] = Number.NEGATIVE_INFINITY;
     const scores = tf.add(tf.div(cosines, temperature), tf.tensor2d(exclusion, [rowCount, columnCount]));
     // Pick each row's positive by index (a one-hot product would meet −∞ · 0 = NaN at excluded columns).
-    const picked = gatherRows(tf.reshape(tf.logSoftmax(scores), [rowCount * columnCount]) as tf.Tensor1D, Int32Array.from(batch.rowPositive, (column, row) => row * columnCount + column));
+    const picked = gatherRows(
+      tf.reshape(tf.logSoftmax(scores), [rowCount * columnCount]) as tf.Tensor1D,
+      Int32Array.from(batch.rowPositive, (column, row) => row * columnCount + column),
+    );
     const weights = tf.tensor1d(batch.rowWeight);
     return tf.div(tf.neg(tf.sum(tf.mul(picked, weights))), tf.sum(weights)) as tf.Scalar;
   });

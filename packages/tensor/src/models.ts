@@ -166,12 +166,7 @@ export interface LayersModelLike {
  * vectors: one model per tower, or one for both. Queries and items are fed
  * as base vectors, so the layers model's input is `[batch, inputDimension]`.
  */
-export function layersModelAdapter(options: {
-  queryModel?: LayersModelLike;
-  itemModel?: LayersModelLike;
-  inputDimension: number;
-  queries?: ItemsSet;
-}): EmbeddingModel {
+export function layersModelAdapter(options: { queryModel?: LayersModelLike; itemModel?: LayersModelLike; inputDimension: number; queries?: ItemsSet }): EmbeddingModel {
   const base = new BaseEmbeddings(options.queries);
   const run = (model: LayersModelLike | undefined, vectors: tf.Tensor2D) => {
     if (!model) return vectors;

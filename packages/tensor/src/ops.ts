@@ -53,10 +53,7 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, constant: 'a' | 'b' | 'no
     save([left, right]);
     return {
       value: tf.matMul(left, right),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
-        tf.matMul(dy, tf.transpose(saved[1] as tf.Tensor2D)),
-        tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy),
-      ],
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(saved[1] as tf.Tensor2D)), tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return product(a, b) as tf.Tensor2D;

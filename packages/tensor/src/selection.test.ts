@@ -35,14 +35,22 @@ describe('listwise term', () => {
     model.dispose();
   });
 
-  it('excludes the session\'s other clicks from a row\'s negatives and clips propensity weights', async () => {
+  it("excludes the session's other clicks from a row's negatives and clips propensity weights", async () => {
     const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a', 'b'], propensities: { a: 0.01, b: 1, c: 1 } });
-    const batch = await buildListwiseBatch([session], items, validateListwise({ weight: 1, catalogueNegatives: 0, hardNegatives: 0, propensityClip: 10 }), SeededRandom.fromSeed(1), () => []);
+    const batch = await buildListwiseBatch(
+      [session],
+      items,
+      validateListwise({ weight: 1, catalogueNegatives: 0, hardNegatives: 0, propensityClip: 10 }),
+      SeededRandom.fromSeed(1),
+      () => [],
+    );
     expect(Array.from(batch?.rowWeight ?? [])).toEqual([10, 1]);
     // Row 0 (positive a) excludes b; row 1 (positive b) excludes a.
     // Rows × 3 columns, flat: (0, b) = 1 and (1, a) = 3.
     expect(Array.from(batch?.excluded ?? [])).toEqual([1, 3]);
-    expect(await buildListwiseBatch([FineTuningInput.create({ query: 'q', results: ['a'] })], items, validateListwise({ weight: 1 }), SeededRandom.fromSeed(1), () => [])).toBeNull();
+    expect(
+      await buildListwiseBatch([FineTuningInput.create({ query: 'q', results: ['a'] })], items, validateListwise({ weight: 1 }), SeededRandom.fromSeed(1), () => []),
+    ).toBeNull();
   });
 
   it('refuses ids the catalogue does not have, in results and in hard negatives, instead of indexing row −1', async () => {
@@ -55,7 +63,7 @@ describe('listwise term', () => {
 });
 
 describe('off-policy click estimate', () => {
-  it('weights each click by 1/(θ·π) and the DCG gain of the model\'s full-catalogue rank, by hand', async () => {
+  it("weights each click by 1/(θ·π) and the DCG gain of the model's full-catalogue rank, by hand", async () => {
     const model = new LinearAdapter({ inputDimension: 2, queries });
     // Clicks on a (model rank 1) at logged position 1 and on b (model rank 2) explored at position 2 with π = 0.25.
     const sessions = [
@@ -71,7 +79,18 @@ describe('off-policy click estimate', () => {
   });
 
   it('topKOverlap is the mean shared share', () => {
-    expect(topKOverlap([['a', 'b'], ['c', 'd']], [['b', 'x'], ['c', 'd']])).toBe(0.75);
+    expect(
+      topKOverlap(
+        [
+          ['a', 'b'],
+          ['c', 'd'],
+        ],
+        [
+          ['b', 'x'],
+          ['c', 'd'],
+        ],
+      ),
+    ).toBe(0.75);
   });
 });
 

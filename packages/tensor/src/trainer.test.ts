@@ -35,7 +35,14 @@ describe('learning-rate schedules', () => {
   it('the trainer sets the scheduled rate on the optimizers before each step (ORIGINAL_BUGS T2/T3)', async () => {
     const { task, model, extractor } = setup();
     const rates: number[] = [];
-    const trainer = new Trainer(extractor, { epochs: 1, batchSize: 30, learningRate: 0.1, optimizer: 'sgd', schedule: { kind: 'step', every: 1, factor: 0.5 }, onBatch: () => rates.push(trainer.currentLearningRates().query as number) });
+    const trainer = new Trainer(extractor, {
+      epochs: 1,
+      batchSize: 30,
+      learningRate: 0.1,
+      optimizer: 'sgd',
+      schedule: { kind: 'step', every: 1, factor: 0.5 },
+      onBatch: () => rates.push(trainer.currentLearningRates().query as number),
+    });
     await trainer.train(task.sessions, task.items);
     expect(rates).toEqual([0.1, 0.05, 0.025, 0.0125]);
     trainer.dispose();
@@ -45,7 +52,10 @@ describe('learning-rate schedules', () => {
 
 describe('Trainer', () => {
   it('skips a batch with no pair without moving any weight (E18)', async () => {
-    const items = ItemsSet.fromRecords([{ id: 'a', embedding: [1, 0] }, { id: 'b', embedding: [0, 1] }]);
+    const items = ItemsSet.fromRecords([
+      { id: 'a', embedding: [1, 0] },
+      { id: 'b', embedding: [0, 1] },
+    ]);
     const model = new LinearAdapter({ inputDimension: 2 });
     const extractor = new FeaturesExtractor(model, { minAbsDifference: 0.5, maxAbsDifference: 0.6 });
     const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 0.1 });

@@ -91,7 +91,6 @@ export interface TrainingResult {
   readonly bestSelectionScore: number | null;
 }
 
-
 let lastYield = 0;
 
 /**
@@ -123,7 +122,14 @@ export class Trainer {
   private readonly listwise: Required<ListwiseOptions> | null;
   private listwiseRandom: SeededRandom;
   private readonly pairwiseWeight: number;
-  private readonly optimizers: Array<{ tower: 'query' | 'item'; optimizer: tf.Optimizer; variables: tf.Variable[]; learningRate: number; weightDecay: number; initial: tf.Tensor[] }>;
+  private readonly optimizers: Array<{
+    tower: 'query' | 'item';
+    optimizer: tf.Optimizer;
+    variables: tf.Variable[];
+    learningRate: number;
+    weightDecay: number;
+    initial: tf.Tensor[];
+  }>;
   readonly options: Required<Pick<TrainerOptions, 'epochs' | 'batchSize' | 'optimizer' | 'learningRate' | 'weightDecay' | 'seed'>> & TrainerOptions;
 
   constructor(
@@ -139,9 +145,12 @@ export class Trainer {
       weightDecay: options.weightDecay ?? 0,
       seed: options.seed ?? 0,
     };
-    if (!Number.isInteger(this.options.epochs) || this.options.epochs < 0) throw new InvalidOptionError(`epochs must be a whole number ≥ 0, got ${this.options.epochs}`, { location: { field: 'epochs' } });
-    if (!Number.isInteger(this.options.batchSize) || this.options.batchSize < 1) throw new InvalidOptionError(`batchSize must be a whole number ≥ 1, got ${this.options.batchSize}`, { location: { field: 'batchSize' } });
-    if (!['sgd', 'adam'].includes(this.options.optimizer)) throw new InvalidOptionError(`optimizer must be "sgd" or "adam", got ${String(this.options.optimizer)}`, { location: { field: 'optimizer' } });
+    if (!Number.isInteger(this.options.epochs) || this.options.epochs < 0)
+      throw new InvalidOptionError(`epochs must be a whole number ≥ 0, got ${this.options.epochs}`, { location: { field: 'epochs' } });
+    if (!Number.isInteger(this.options.batchSize) || this.options.batchSize < 1)
+      throw new InvalidOptionError(`batchSize must be a whole number ≥ 1, got ${this.options.batchSize}`, { location: { field: 'batchSize' } });
+    if (!['sgd', 'adam'].includes(this.options.optimizer))
+      throw new InvalidOptionError(`optimizer must be "sgd" or "adam", got ${String(this.options.optimizer)}`, { location: { field: 'optimizer' } });
     if (!(this.options.weightDecay >= 0)) throw new InvalidOptionError(`weightDecay must be ≥ 0, got ${this.options.weightDecay}`, { location: { field: 'weightDecay' } });
     this.loss = resolveLoss(options.loss);
     this.listwise = options.listwise ? validateListwise(options.listwise) : null;
@@ -190,7 +199,10 @@ export class Trainer {
     // With the pairwise term off (the clicktune recipe) no pair is planned at all.
     const plan = this.pairwiseWeight > 0 ? this.extractor.plan(batch, items) : null;
     const usePairs = plan !== null && plan.report.pairs > 0;
-    const listwise = this.listwise && this.listwise.weight > 0 ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items)) : null;
+    const listwise =
+      this.listwise && this.listwise.weight > 0
+        ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items))
+        : null;
     if (!usePairs && !listwise) return { loss: 0, keptPairs: 0, skipped: true };
     const variables = this.optimizers.flatMap((entry) => entry.variables);
     let kept: tf.Tensor | undefined;
@@ -212,7 +224,9 @@ export class Trainer {
     if (!Number.isFinite(loss)) {
       tf.dispose(Object.values(grads));
       // Stop before a non-finite loss moves any weight: what was learned so far stays finite.
-      throw new InvalidOptionError(`training diverged: the loss is ${loss}; lower the learning rate (${this.options.learningRate * learningRateFactor} at this step)`, { location: { field: 'learningRate' } });
+      throw new InvalidOptionError(`training diverged: the loss is ${loss}; lower the learning rate (${this.options.learningRate * learningRateFactor} at this step)`, {
+        location: { field: 'learningRate' },
+      });
     }
     if (keptPairs === 0) {
       tf.dispose(Object.values(grads));
@@ -329,7 +343,16 @@ export class Trainer {
           state.epochLoss.sum += result.loss;
           state.epochLoss.steps += 1;
         }
-        this.options.onBatch?.({ epoch: state.epoch, batch, batches: batchesPerEpoch, step: state.step, loss: result.loss, keptPairs: result.keptPairs, skipped: result.skipped, learningRate: this.options.learningRate * factor });
+        this.options.onBatch?.({
+          epoch: state.epoch,
+          batch,
+          batches: batchesPerEpoch,
+          step: state.step,
+          loss: result.loss,
+          keptPairs: result.keptPairs,
+          skipped: result.skipped,
+          learningRate: this.options.learningRate * factor,
+        });
         if (this.options.validateEvery && state.step % this.options.validateEvery === 0) {
           await validate();
           if (patienceRunOut()) {
@@ -352,7 +375,8 @@ export class Trainer {
         await validate();
         if (patienceRunOut()) stoppedEarly = true;
       }
-      const evaluation = validation.length > 0 ? await evaluateSessions(this.extractor.model, validation, items, { ranker: this.extractor.options.ranker.kind, previousScores }) : null;
+      const evaluation =
+        validation.length > 0 ? await evaluateSessions(this.extractor.model, validation, items, { ranker: this.extractor.options.ranker.kind, previousScores }) : null;
       const record: EpochRecord = {
         epoch: state.epoch,
         trainLoss: state.epochLoss.steps === 0 ? 0 : state.epochLoss.sum / state.epochLoss.steps,
@@ -368,7 +392,14 @@ export class Trainer {
       };
       state.history.push(record);
       await this.options.onEpoch?.(record);
-      state = { ...state, epoch: state.epoch + 1, batch: 0, random: shuffler.state(), epochLoss: { sum: 0, steps: 0, skippedSteps: 0 }, lastValidation: { loss: null, score: null } };
+      state = {
+        ...state,
+        epoch: state.epoch + 1,
+        batch: 0,
+        random: shuffler.state(),
+        epochLoss: { sum: 0, steps: 0, skippedSteps: 0 },
+        lastValidation: { loss: null, score: null },
+      };
       await saveCheckpoint();
     }
     kept.restoreInto();

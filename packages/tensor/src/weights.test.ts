@@ -14,7 +14,11 @@ beforeAll(async () => {
 
 describe('adapter weights (safetensors)', () => {
   it('stores [output, input] matrices (PyTorch nn.Linear layout) and round-trips', async () => {
-    const adapter = new LinearAdapter({ inputDimension: 2, outputDimension: 3, initialWeights: { query: Float32Array.of(1, 2, 3, 4, 5, 6), item: Float32Array.of(0, 0, 1, 1, 0, 0) } });
+    const adapter = new LinearAdapter({
+      inputDimension: 2,
+      outputDimension: 3,
+      initialWeights: { query: Float32Array.of(1, 2, 3, 4, 5, 6), item: Float32Array.of(0, 0, 1, 1, 0, 0) },
+    });
     const bytes = await encodeAdapter(adapter, { note: 'test' });
     const { tensors, metadata } = decodeSafetensors(bytes);
     // W (2 × 3, x·W) = [[1, 2, 3], [4, 5, 6]] → weight = Wᵀ (3 × 2) = [[1, 4], [2, 5], [3, 6]].
@@ -49,7 +53,15 @@ describe('adapter weights (safetensors)', () => {
     expect(loaded.residual).toBe(true);
     const foreign = encodeSafetensors(new Map([['w', { shape: [1], data: Float32Array.of(1) }]]), { format: 'other' });
     expect(() => decodeAdapter(foreign, { file: 'x.safetensors' })).toThrow(/x\.safetensors: not a ClickTune adapter/);
-    const wrongShape = encodeSafetensors(new Map([['query_adapter.weight', { shape: [3, 2], data: new Float32Array(6) }]]), { format: 'clicktune-linear-adapter', version: '1', towers: 'query', shared: 'false', residual: 'false', inputDimension: '2', outputDimension: '2' });
+    const wrongShape = encodeSafetensors(new Map([['query_adapter.weight', { shape: [3, 2], data: new Float32Array(6) }]]), {
+      format: 'clicktune-linear-adapter',
+      version: '1',
+      towers: 'query',
+      shared: 'false',
+      residual: 'false',
+      inputDimension: '2',
+      outputDimension: '2',
+    });
     try {
       decodeAdapter(wrongShape);
       expect.unreachable();
@@ -77,6 +89,8 @@ describe('non-finite adapter weights', () => {
     const { tensors, metadata } = decodeSafetensors(await encodeAdapter(finite));
     finite.dispose();
     (tensors.get('item_adapter.weight') as { data: Float32Array }).data[3] = Number.POSITIVE_INFINITY;
-    expect(() => decodeAdapter(encodeSafetensors(tensors, metadata), { file: 'a.safetensors' })).toThrow(/a\.safetensors.*item_adapter\.weight has a non-finite value \(Infinity at index 3\)/);
+    expect(() => decodeAdapter(encodeSafetensors(tensors, metadata), { file: 'a.safetensors' })).toThrow(
+      /a\.safetensors.*item_adapter\.weight has a non-finite value \(Infinity at index 3\)/,
+    );
   });
 });

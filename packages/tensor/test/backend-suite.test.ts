@@ -3,12 +3,42 @@ import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
 import '@clicktune/backend-webgl';
-import { type FineTuningFeatures, FineTuningInput, ItemsSet, type ListwisePlan, listwiseSessions, planListwiseBatch, splitByQueries, SeededRandom, validateListwise } from '@clicktune/core';
-import { FeaturesExtractor as ReferenceExtractor, listwiseLoss as referenceListwiseLoss, baseEmbeddingModel, type FeaturesExtractorOptions, linearAdapterModel, probMarginRankingLoss as referenceLoss, cosineProbMarginRankingLoss as referenceCosineLoss } from '@clicktune/reference';
+import {
+  type FineTuningFeatures,
+  FineTuningInput,
+  ItemsSet,
+  type ListwisePlan,
+  listwiseSessions,
+  planListwiseBatch,
+  splitByQueries,
+  SeededRandom,
+  validateListwise,
+} from '@clicktune/core';
+import {
+  FeaturesExtractor as ReferenceExtractor,
+  listwiseLoss as referenceListwiseLoss,
+  baseEmbeddingModel,
+  type FeaturesExtractorOptions,
+  linearAdapterModel,
+  probMarginRankingLoss as referenceLoss,
+  cosineProbMarginRankingLoss as referenceCosineLoss,
+} from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
-import { FeaturesExtractor, LinearAdapter, listwiseLoss, type ScoringStrategy, Trainer, cosineProbMarginRankingLoss, disposeTensorFeatures, evaluateSessions, probMarginRankingLoss, type TensorFeatures, toAllFeatures } from '../src/index';
+import {
+  FeaturesExtractor,
+  LinearAdapter,
+  listwiseLoss,
+  type ScoringStrategy,
+  Trainer,
+  cosineProbMarginRankingLoss,
+  disposeTensorFeatures,
+  evaluateSessions,
+  probMarginRankingLoss,
+  type TensorFeatures,
+  toAllFeatures,
+} from '../src/index';
 import { CATALOGUE_SIZE, c10Items, c10Session, catalogue, sessionArbitrary } from '@clicktune/test-fixtures';
 import { simulatedTask } from './simulated-task';
 
@@ -40,7 +70,11 @@ const referenceExecutor: Executor = {
   features: async (batch, items, options) => new ReferenceExtractor(baseEmbeddingModel({ queries: options.queries }), options).forward(batch, items).features,
   loss: async (features, kind, options) => (kind === 'cosine' ? referenceCosineLoss : referenceLoss)(features, options),
   listwise: async (plan, items, queries, weights) =>
-    referenceListwiseLoss(linearAdapterModel({ queries, inputDimension: items.dimension, outputDimension: items.dimension, queryWeights: weights.query, itemWeights: weights.item }), plan, items),
+    referenceListwiseLoss(
+      linearAdapterModel({ queries, inputDimension: items.dimension, outputDimension: items.dimension, queryWeights: weights.query, itemWeights: weights.item }),
+      plan,
+      items,
+    ),
 };
 
 function tensorFeaturesOf(features: FineTuningFeatures): TensorFeatures {
@@ -124,13 +158,15 @@ function excluded(backend: string, key: string): string | undefined {
   return EXCLUDED[backend]?.[key];
 }
 
-
 /**
  * The backends this machine must have (comma-separated, e.g. CI sets
  * CLICKTUNE_EXPECT_BACKENDS=reference,cpu,wasm,node): one that turned
  * unavailable fails here instead of passing as "skipped".
  */
-const expectedBackends = ((typeof process === 'undefined' ? undefined : process.env?.CLICKTUNE_EXPECT_BACKENDS) ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+const expectedBackends = ((typeof process === 'undefined' ? undefined : process.env?.CLICKTUNE_EXPECT_BACKENDS) ?? '')
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
 describe('the backends this machine is expected to have', () => {
   if (expectedBackends.length === 0) it.skip('skipped: CLICKTUNE_EXPECT_BACKENDS names none here', () => undefined);
   it.each(expectedBackends)('%s is available', (name) => {
@@ -173,7 +209,12 @@ for (const backend of backends) {
       });
       expect(await executor.loss(c5, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.3625, 4);
       expect(await executor.loss(c5, 'cosine', { margin: 0.1 })).toBeCloseTo(0.25, 4);
-      const c6 = new FineTuningFeatures({ ...c5, positiveRanks: Float32Array.of(0.99, 0.01), negativeRanks: Float32Array.of(0.5, 0.52), negativeConfidences: Float32Array.of(1, 1) });
+      const c6 = new FineTuningFeatures({
+        ...c5,
+        positiveRanks: Float32Array.of(0.99, 0.01),
+        negativeRanks: Float32Array.of(0.5, 0.52),
+        negativeConfidences: Float32Array.of(1, 1),
+      });
       expect(await executor.loss(c6, 'probMargin', { margin: 0.5, penalizeSmallDifferences: true })).toBeCloseTo(1.1101, 4);
       expect(await executor.loss(FineTuningFeatures.empty(), 'probMargin', {})).toBe(0);
     });
@@ -187,7 +228,13 @@ for (const backend of backends) {
         { id: 'u', embedding: [1, 1] },
         { id: 'v', embedding: [-1, 1] },
       ]);
-      const relevant = FineTuningInput.create({ query: { embedding: [1, 0] }, results: ['a:0', 'a:1', 'b:0', 'c:0'], events: ['a:1'], partToObject: { 'a:0': 'a', 'a:1': 'a' }, ranks: { 'a:0': 4, 'a:1': 3, 'b:0': 2, 'c:0': 1 } });
+      const relevant = FineTuningInput.create({
+        query: { embedding: [1, 0] },
+        results: ['a:0', 'a:1', 'b:0', 'c:0'],
+        events: ['a:1'],
+        partToObject: { 'a:0': 'a', 'a:1': 'a' },
+        ranks: { 'a:0': 4, 'a:1': 3, 'b:0': 2, 'c:0': 1 },
+      });
       const irrelevant = FineTuningInput.create({ query: { embedding: [0, 1] }, results: ['u', 'v'], ranks: { u: 2, v: 1 } });
       const options = { ranksAggregator: { kind: 'max', beta: 10 }, notIrrelevantOnly: false, maxAbsDifference: 5, confidenceCalculator: 'slidingWindow' } as const;
       const features = await executor.features([relevant, irrelevant], items, options);
@@ -202,33 +249,59 @@ for (const backend of backends) {
     it.each(isTensor ? (['matrix', 'gather'] as const) : (['reference'] as const))('features equal the reference within 1e-5 on random batches (scoring: %s)', async (scoring) => {
       const items = catalogue(CATALOGUE_SIZE, 3, [1, -2, 3, 0, 2]);
       await fc.assert(
-        fc.asyncProperty(fc.array(sessionArbitrary, { minLength: 1, maxLength: 6 }), fc.constantFrom('mean', 'min', 'max'), fc.boolean(), fc.constantFrom('cosine', 'dot', 'negativeEuclidean'), async (batch, aggregator, paired, ranker) => {
-          const options = { ranksAggregator: { kind: aggregator, beta: 20 }, notIrrelevantOnly: !paired, maxAbsDifference: 1.5, seed: 3, confidenceCalculator: 'slidingWindow', ranker, ...(scoring === 'reference' ? {} : { scoring }) } as const;
-          const actual = await executor.allPairs(batch, items, options);
-          const expected = await referenceExecutor.allPairs(batch, items, options);
-          expect(actual.all.positiveObjectIds).toEqual(expected.all.positiveObjectIds);
-          expect(actual.all.negativeObjectIds).toEqual(expected.all.negativeObjectIds);
-          expectCloseArrays(actual.all.positiveRanks, expected.all.positiveRanks);
-          expectCloseArrays(actual.all.negativeRanks, expected.all.negativeRanks);
-          expectCloseArrays(actual.all.positiveConfidences, expected.all.positiveConfidences);
-          // The strict filter is discontinuous: verdicts must agree except where |d| lies within 1e-5 of a bound.
-          expected.kept.forEach((isKept, index) => {
-            const difference = Math.abs((expected.all.positiveRanks[index] as number) - (expected.all.negativeRanks[index] as number));
-            const nearBound = Math.abs(difference - 0) < 1e-4 || Math.abs(difference - 1.5) < 1e-4;
-            if (!nearBound) expect(actual.kept[index]).toBe(isKept);
-          });
-        }),
+        fc.asyncProperty(
+          fc.array(sessionArbitrary, { minLength: 1, maxLength: 6 }),
+          fc.constantFrom('mean', 'min', 'max'),
+          fc.boolean(),
+          fc.constantFrom('cosine', 'dot', 'negativeEuclidean'),
+          async (batch, aggregator, paired, ranker) => {
+            const options = {
+              ranksAggregator: { kind: aggregator, beta: 20 },
+              notIrrelevantOnly: !paired,
+              maxAbsDifference: 1.5,
+              seed: 3,
+              confidenceCalculator: 'slidingWindow',
+              ranker,
+              ...(scoring === 'reference' ? {} : { scoring }),
+            } as const;
+            const actual = await executor.allPairs(batch, items, options);
+            const expected = await referenceExecutor.allPairs(batch, items, options);
+            expect(actual.all.positiveObjectIds).toEqual(expected.all.positiveObjectIds);
+            expect(actual.all.negativeObjectIds).toEqual(expected.all.negativeObjectIds);
+            expectCloseArrays(actual.all.positiveRanks, expected.all.positiveRanks);
+            expectCloseArrays(actual.all.negativeRanks, expected.all.negativeRanks);
+            expectCloseArrays(actual.all.positiveConfidences, expected.all.positiveConfidences);
+            // The strict filter is discontinuous: verdicts must agree except where |d| lies within 1e-5 of a bound.
+            expected.kept.forEach((isKept, index) => {
+              const difference = Math.abs((expected.all.positiveRanks[index] as number) - (expected.all.negativeRanks[index] as number));
+              const nearBound = Math.abs(difference - 0) < 1e-4 || Math.abs(difference - 1.5) < 1e-4;
+              if (!nearBound) expect(actual.kept[index]).toBe(isKept);
+            });
+          },
+        ),
         { numRuns: isTensor ? 25 : 50 },
       );
     });
 
     it('the listwise term: by hand, and equal to the reference executor on planned batches', async () => {
       // Cosines 1, 0, −1 at τ = 1, weight 2 on the one row: −log(e / (e + 1 + e⁻¹)) = 0.40761.
-      const items = ItemsSet.fromRecords([{ id: 'a', embedding: [1, 0] }, { id: 'b', embedding: [0, 1] }, { id: 'c', embedding: [-1, 0] }]);
+      const items = ItemsSet.fromRecords([
+        { id: 'a', embedding: [1, 0] },
+        { id: 'b', embedding: [0, 1] },
+        { id: 'c', embedding: [-1, 0] },
+      ]);
       const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [1, 0] }], { what: 'query' });
       const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a'], propensities: { a: 0.5, b: 1, c: 1 } });
-      const plan = planListwiseBatch([session], items, validateListwise({ weight: 1, temperature: 1, catalogueNegatives: 0, hardNegatives: 0 }), SeededRandom.fromSeed(1)) as ListwisePlan;
-      expect(await executor.listwise(plan, items, queries, { query: Float32Array.of(1, 0, 0, 1), item: Float32Array.of(1, 0, 0, 1) })).toBeCloseTo(Math.log(Math.E + 1 + Math.exp(-1)) - 1, 5);
+      const plan = planListwiseBatch(
+        [session],
+        items,
+        validateListwise({ weight: 1, temperature: 1, catalogueNegatives: 0, hardNegatives: 0 }),
+        SeededRandom.fromSeed(1),
+      ) as ListwisePlan;
+      expect(await executor.listwise(plan, items, queries, { query: Float32Array.of(1, 0, 0, 1), item: Float32Array.of(1, 0, 0, 1) })).toBeCloseTo(
+        Math.log(Math.E + 1 + Math.exp(-1)) - 1,
+        5,
+      );
       for (const seed of [1, 2, 3]) {
         const { task, plan: planned, weights } = listwiseCase(seed);
         expect(planned.excluded.length + planned.rowQuery.length).toBeGreaterThan(0);
@@ -247,7 +320,8 @@ for (const backend of backends) {
       const itemGradient = (await grads[(model.itemWeights as tf.Variable).name]?.data()) as Float32Array;
       tf.dispose([value, ...Object.values(grads)]);
       model.dispose();
-      const referenceAt = (query: Float32Array, item: Float32Array) => referenceListwiseLoss(linearAdapterModel({ queries: task.queries, inputDimension: 4, outputDimension: 4, queryWeights: query, itemWeights: item }), plan, task.items);
+      const referenceAt = (query: Float32Array, item: Float32Array) =>
+        referenceListwiseLoss(linearAdapterModel({ queries: task.queries, inputDimension: 4, outputDimension: 4, queryWeights: query, itemWeights: item }), plan, task.items);
       const epsilon = 1e-2;
       let checked = 0;
       for (const index of [0, 2, 5, 7, 10, 13, 15]) {
@@ -286,7 +360,11 @@ for (const backend of backends) {
     it.each(['matrix', 'gather'] as const)('gradients of the loss w.r.t. adapter weights match finite differences (scoring: %s)', async (scoring) => {
       const task = simulatedTask({ seed: 5, dimension: 4, items: 30, queries: 10, sessions: 8, listLength: 6 });
       const batch = task.sessions.filter((session) => !session.isIrrelevant).slice(0, 4);
-      const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: { query: Float32Array.from({ length: 16 }, (_, index) => (index % 5 === 0 ? 1 : 0.1 * Math.sin(index))) } });
+      const model = new LinearAdapter({
+        inputDimension: 4,
+        queries: task.queries,
+        initialWeights: { query: Float32Array.from({ length: 16 }, (_, index) => (index % 5 === 0 ? 1 : 0.1 * Math.sin(index))) },
+      });
       const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, scoring });
       const plan = extractor.plan(batch, task.items);
       const loss = probMarginRankingLoss({ margin: 0.1 });
@@ -303,7 +381,9 @@ for (const backend of backends) {
       const queryWeights = (await (model.queryWeights as tf.Variable).data()) as Float32Array;
       const itemWeights = (await (model.itemWeights as tf.Variable).data()) as Float32Array;
       const referenceAt = (query: Float32Array, item: Float32Array) => {
-        const reference = new ReferenceExtractor(linearAdapterModel({ queries: task.queries, inputDimension: 4, outputDimension: 4, queryWeights: query, itemWeights: item }), { maxAbsDifference: 2 });
+        const reference = new ReferenceExtractor(linearAdapterModel({ queries: task.queries, inputDimension: 4, outputDimension: 4, queryWeights: query, itemWeights: item }), {
+          maxAbsDifference: 2,
+        });
         return referenceLoss(reference.forward(batch, task.items).features, { margin: 0.1 });
       };
       const epsilon = 1e-3;
@@ -316,7 +396,10 @@ for (const backend of backends) {
           const minus = Float32Array.from(weights);
           plus[index] = (plus[index] as number) + epsilon;
           minus[index] = (minus[index] as number) - epsilon;
-          const numeric = which === 'query' ? (referenceAt(plus, itemWeights) - referenceAt(minus, itemWeights)) / (2 * epsilon) : (referenceAt(queryWeights, plus) - referenceAt(queryWeights, minus)) / (2 * epsilon);
+          const numeric =
+            which === 'query'
+              ? (referenceAt(plus, itemWeights) - referenceAt(minus, itemWeights)) / (2 * epsilon)
+              : (referenceAt(queryWeights, plus) - referenceAt(queryWeights, minus)) / (2 * epsilon);
           expect(Math.abs((gradient[index] as number) - numeric)).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
         }
       }
@@ -324,39 +407,45 @@ for (const backend of backends) {
     });
 
     const tensorCount = excluded(backend.name, 'tensor count');
-    (tensorCount ? it.skip : it)(`tf.memory().numTensors is the same after 1,000 training steps as after 10${tensorCount ? ` — skipped on ${backend.name}: ${tensorCount}` : ''}`, async () => {
-      const task = simulatedTask({ seed: 9, dimension: 8, items: 60, queries: 20, sessions: 64, listLength: 8 });
-      const model = new LinearAdapter({ inputDimension: 8, queries: task.queries });
-      const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 });
-      const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, weightDecay: 0.01 });
-      const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
-      for (let step = 0; step < 10; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
-      const afterTen = tf.memory().numTensors;
-      for (let step = 10; step < 1000; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
-      expect(tf.memory().numTensors).toBe(afterTen);
-      trainer.dispose();
-      model.dispose();
-    });
+    (tensorCount ? it.skip : it)(
+      `tf.memory().numTensors is the same after 1,000 training steps as after 10${tensorCount ? ` — skipped on ${backend.name}: ${tensorCount}` : ''}`,
+      async () => {
+        const task = simulatedTask({ seed: 9, dimension: 8, items: 60, queries: 20, sessions: 64, listLength: 8 });
+        const model = new LinearAdapter({ inputDimension: 8, queries: task.queries });
+        const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 });
+        const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, weightDecay: 0.01 });
+        const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
+        for (let step = 0; step < 10; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+        const afterTen = tf.memory().numTensors;
+        for (let step = 10; step < 1000; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+        expect(tf.memory().numTensors).toBe(afterTen);
+        trainer.dispose();
+        model.dispose();
+      },
+    );
 
     const fineTuning = excluded(backend.name, 'fine-tuning');
-    (fineTuning ? it.skip : it)(`fine-tuning on a simulated task lowers the validation loss and raises validation NDCG@10${fineTuning ? ` — skipped on ${backend.name}: ${fineTuning}` : ''}`, async () => {
-      const task = simulatedTask({ seed: 21, positionBias: false });
-      const split = splitByQueries(task.sessions, { testFraction: 0.25, random: SeededRandom.fromSeed(1) });
-      const model = new LinearAdapter({ inputDimension: task.dimension, queries: task.queries });
-      const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, seed: 1 });
-      const trainer = new Trainer(extractor, { epochs: 8, batchSize: 32, optimizer: 'adam', learningRate: 0.01, seed: 1 });
-      const validationBefore = (await trainer.validationLoss(split.test, task.items)) as number;
-      const ndcgBefore = (await evaluateSessions(model, split.test, task.items)).ndcg;
-      const result = await trainer.train(split.train, task.items, split.test);
-      const validationAfter = (await trainer.validationLoss(split.test, task.items)) as number;
-      const ndcgAfter = (await evaluateSessions(model, split.test, task.items)).ndcg;
-      console.info(`simulated task: validation loss ${validationBefore.toFixed(4)} → ${validationAfter.toFixed(4)}, NDCG@10 ${ndcgBefore.toFixed(4)} → ${ndcgAfter.toFixed(4)}`);
-      expect(result.history).toHaveLength(8);
-      expect(validationAfter).toBeLessThan(validationBefore - 0.005);
-      expect(ndcgAfter).toBeGreaterThan(ndcgBefore + 0.01);
-      trainer.dispose();
-      model.dispose();
-    });
+    (fineTuning ? it.skip : it)(
+      `fine-tuning on a simulated task lowers the validation loss and raises validation NDCG@10${fineTuning ? ` — skipped on ${backend.name}: ${fineTuning}` : ''}`,
+      async () => {
+        const task = simulatedTask({ seed: 21, positionBias: false });
+        const split = splitByQueries(task.sessions, { testFraction: 0.25, random: SeededRandom.fromSeed(1) });
+        const model = new LinearAdapter({ inputDimension: task.dimension, queries: task.queries });
+        const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, seed: 1 });
+        const trainer = new Trainer(extractor, { epochs: 8, batchSize: 32, optimizer: 'adam', learningRate: 0.01, seed: 1 });
+        const validationBefore = (await trainer.validationLoss(split.test, task.items)) as number;
+        const ndcgBefore = (await evaluateSessions(model, split.test, task.items)).ndcg;
+        const result = await trainer.train(split.train, task.items, split.test);
+        const validationAfter = (await trainer.validationLoss(split.test, task.items)) as number;
+        const ndcgAfter = (await evaluateSessions(model, split.test, task.items)).ndcg;
+        console.info(`simulated task: validation loss ${validationBefore.toFixed(4)} → ${validationAfter.toFixed(4)}, NDCG@10 ${ndcgBefore.toFixed(4)} → ${ndcgAfter.toFixed(4)}`);
+        expect(result.history).toHaveLength(8);
+        expect(validationAfter).toBeLessThan(validationBefore - 0.005);
+        expect(ndcgAfter).toBeGreaterThan(ndcgBefore + 0.01);
+        trainer.dispose();
+        model.dispose();
+      },
+    );
   });
 }
 

@@ -21,8 +21,17 @@ export function simulatedTask(options: { seed: number; dimension?: number; items
   const queryMatrix = Float32Array.from({ length: queryCount * dimension }, gaussian);
   // Hidden map: identity plus a strong perturbation.
   const hidden = Float32Array.from({ length: dimension * dimension }, (_, index) => (index % (dimension + 1) === 0 ? 1 : 0) + 0.8 * gaussian());
-  const items = ItemsSet.fromEmbeddings(Array.from({ length: itemCount }, (_, index) => `item${index}`), itemMatrix, dimension);
-  const queries = ItemsSet.fromEmbeddings(Array.from({ length: queryCount }, (_, index) => `query${index}`), queryMatrix, dimension, { what: 'query' });
+  const items = ItemsSet.fromEmbeddings(
+    Array.from({ length: itemCount }, (_, index) => `item${index}`),
+    itemMatrix,
+    dimension,
+  );
+  const queries = ItemsSet.fromEmbeddings(
+    Array.from({ length: queryCount }, (_, index) => `query${index}`),
+    queryMatrix,
+    dimension,
+    { what: 'query' },
+  );
   const cosine = (a: Float32Array, b: Float32Array) => {
     let dot = 0;
     let na = 0;
@@ -42,7 +51,8 @@ export function simulatedTask(options: { seed: number; dimension?: number; items
     const query = random.nextInt(queryCount);
     const base = queries.embeddingOf(`query${query}`);
     const truth = new Float32Array(dimension);
-    for (let row = 0; row < dimension; row += 1) for (let column = 0; column < dimension; column += 1) truth[column] = (truth[column] as number) + (base[row] as number) * (hidden[row * dimension + column] as number);
+    for (let row = 0; row < dimension; row += 1)
+      for (let column = 0; column < dimension; column += 1) truth[column] = (truth[column] as number) + (base[row] as number) * (hidden[row * dimension + column] as number);
     const scored = items.ids.map((id) => ({ id, base: cosine(base, items.embeddingOf(id)), truth: cosine(truth, items.embeddingOf(id)) }));
     const shown = scored.sort((a, b) => b.base - a.base).slice(0, listLength);
     const events = shown.filter((item, position) => random.nextFloat() < (examination[position] ?? 0.05) * (item.truth > 0.5 ? 0.95 : 0.05)).map((item) => item.id);

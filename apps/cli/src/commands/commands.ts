@@ -58,7 +58,11 @@ function confidenceOf(value: string): ConfidenceCalculatorOption {
 /** The training flags of `train`, mapped onto `@clicktune/learn`'s LearnSettings. */
 function withTrainingOptions(command: Command): Command {
   return command
-    .option('--method <name>', 'clicktune: click-model relevance, a listwise loss with negatives beyond the logged lists, the epoch kept by click judgements of held-out queries; pairwise: the original\'s pairwise loss on clicked × unclicked results', DEFAULT_SETTINGS.method)
+    .option(
+      '--method <name>',
+      "clicktune: click-model relevance, a listwise loss with negatives beyond the logged lists, the epoch kept by click judgements of held-out queries; pairwise: the original's pairwise loss on clicked × unclicked results",
+      DEFAULT_SETTINGS.method,
+    )
     .option('--epochs <n>', `epochs (default: ${DEFAULT_SETTINGS.epochs}; pairwise: ${PAIRWISE_DEFAULTS.epochs})`)
     .option('--batch-size <n>', 'sessions per batch', String(DEFAULT_SETTINGS.batchSize))
     .option('--learning-rate <x>', `learning rate (default: ${DEFAULT_SETTINGS.learningRate}; pairwise: ${PAIRWISE_DEFAULTS.learningRate})`)
@@ -66,11 +70,21 @@ function withTrainingOptions(command: Command): Command {
     .option('--optimizer <name>', 'sgd or adam', DEFAULT_SETTINGS.optimizer)
     .option('--confidence <name>', `confidence calculator: ${CONFIDENCES.join(', ')}`, 'dummy')
     .option('--towers <which>', 'adapt both towers, only query or only item', DEFAULT_SETTINGS.towers)
-    .option('--patience <n>', `stop after n epochs without improvement of the selection criterion (pairwise: the validation loss); 0: off (default: ${DEFAULT_SETTINGS.patience}; pairwise: ${PAIRWISE_DEFAULTS.patience})`)
+    .option(
+      '--patience <n>',
+      `stop after n epochs without improvement of the selection criterion (pairwise: the validation loss); 0: off (default: ${DEFAULT_SETTINGS.patience}; pairwise: ${PAIRWISE_DEFAULTS.patience})`,
+    )
     .option('--validation-fraction <x>', 'share of training queries held out for validation', String(DEFAULT_SETTINGS.validationFraction))
-    .option('--gate-confidence <x>', 'the deployment gate: a new adapter replaces the model in service only when the lower bound of its gain on the validation queries, at this one-sided confidence, is above 0', String(DEFAULT_SETTINGS.gate.confidence))
-    .option('--folds <k>', `1: one held-out validation split; k ≥ 2: cross-fitting — every query is held out once, so the gate sees k times the evidence (k + 1 trainings; clicktune method) (default: ${DEFAULT_SETTINGS.folds})`)
-    .option('--no-gate', 'deploy the kept epoch without the gate (the original\'s behaviour)');
+    .option(
+      '--gate-confidence <x>',
+      'the deployment gate: a new adapter replaces the model in service only when the lower bound of its gain on the validation queries, at this one-sided confidence, is above 0',
+      String(DEFAULT_SETTINGS.gate.confidence),
+    )
+    .option(
+      '--folds <k>',
+      `1: one held-out validation split; k ≥ 2: cross-fitting — every query is held out once, so the gate sees k times the evidence (k + 1 trainings; clicktune method) (default: ${DEFAULT_SETTINGS.folds})`,
+    )
+    .option('--no-gate', "deploy the kept epoch without the gate (the original's behaviour)");
 }
 
 function settingsOf(flags: Record<string, string | boolean>, seed: number): LearnSettingsInput {
@@ -126,7 +140,9 @@ export function registerCommands(program: Command): void {
       if (note) out(note);
     });
 
-  withRuntimeOptions(withDataOptions(program.command('simulate').description('simulate search sessions: the base embeddings’ top k per query, clicks from a click model on the judgements')))
+  withRuntimeOptions(
+    withDataOptions(program.command('simulate').description('simulate search sessions: the base embeddings’ top k per query, clicks from a click model on the judgements')),
+  )
     .requiredOption('--out <file>', 'sessions JSONL to write (atomically; - for stdout)')
     .option('--sessions <n>', 'sessions to simulate', '10000')
     .option('--click-model <name>', 'pbm, cascade or dbn', 'pbm')
@@ -137,41 +153,64 @@ export function registerCommands(program: Command): void {
     .option('--slots <n>', 'exploration: shown positions that show a result drawn from deeper in the ranking (default 0: none)', '0')
     .option('--depth <n>', 'exploration: draw explored results from the ranks after the fixed ones down to this rank', '20')
     .option('--positions <list>', 'exploration: the 0-based shown positions of the slots (default: the last ones)')
-    .action(async (flags: Flags & { out: string; sessions: string; clickModel: string; topK: string; queryIds?: string; examination?: boolean; adapter?: string; slots: string; depth: string; positions?: string }) => {
-      const count = positiveInteger(flags.sessions, '--sessions');
-      // Sessions are held in memory before they are written: refuse what cannot fit before doing any work.
-      if (count > MAX_SIMULATED_SESSIONS) throw usageError(`--sessions must be at most ${MAX_SIMULATED_SESSIONS.toLocaleString('en')} in one run, got ${flags.sessions}`, '--sessions');
-      const k = positiveInteger(flags.topK, '--top-k');
-      const slots = positiveIntegerOrZero(flags.slots, '--slots');
-      const depth = positiveInteger(flags.depth, '--depth');
-      const positions = flags.positions === undefined ? undefined : parsePositions(flags.positions);
-      if (positions && slots === 0) throw usageError('--positions places exploration slots: give --slots too', '--positions');
-      const policy = slots > 0 ? explorationSlots({ k, slots, depth, positions }) : noExploration({ k });
-      const clickModel = resolveClickModel(flags.clickModel as ClickModelName);
-      await preflightOutput(flags.out);
-      await selectTensorBackend(flags.backend);
-      const data = await loadData(flags, { queries: true, relevance: true });
-      if (k > data.items.size) throw usageError(`--top-k ${k} is more than the ${data.items.size} items`, '--top-k');
-      const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
-      const unknownQuery = queryIds.findIndex((id) => !data.queries?.has(id));
-      if (unknownQuery !== -1) throw new MissingItemsError([queryIds[unknownQuery] as string], { location: { file: flags.queryIds }, what: 'query' });
-      const serving = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
-      const lists = await retrieveTopK(serving, queryIds.map((id) => ({ kind: 'id', id }) as const), data.items, { k: Math.max(k, slots > 0 ? depth : k) }).finally(() => serving.dispose());
-      const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
-      const sessions = simulateSessions({
-        queries: queryIds,
-        sessions: count,
-        show: (query, stream) => policy.choose(listOf.get(query) ?? [], stream),
-        grade: (query, item) => data.relevance?.get(query)?.get(item) ?? 0,
-        clickModel,
-        random: SeededRandom.fromSeed(seedOf(flags)),
-        recordExamination: flags.examination,
-      });
-      await writeJsonl(flags.out, sessions);
-      const clicks = sessions.reduce((sum, session) => sum + session.events.length, 0);
-      if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: sessions.length, clicks, policy: policy.name, out: flags.out }));
-      else info(`simulated ${sessions.length} sessions (${clicks} clicks, ${clickModel.name}, logging ${policy.name}) → ${flags.out}`);
-    });
+    .action(
+      async (
+        flags: Flags & {
+          out: string;
+          sessions: string;
+          clickModel: string;
+          topK: string;
+          queryIds?: string;
+          examination?: boolean;
+          adapter?: string;
+          slots: string;
+          depth: string;
+          positions?: string;
+        },
+      ) => {
+        const count = positiveInteger(flags.sessions, '--sessions');
+        // Sessions are held in memory before they are written: refuse what cannot fit before doing any work.
+        if (count > MAX_SIMULATED_SESSIONS)
+          throw usageError(`--sessions must be at most ${MAX_SIMULATED_SESSIONS.toLocaleString('en')} in one run, got ${flags.sessions}`, '--sessions');
+        const k = positiveInteger(flags.topK, '--top-k');
+        const slots = positiveIntegerOrZero(flags.slots, '--slots');
+        const depth = positiveInteger(flags.depth, '--depth');
+        const positions = flags.positions === undefined ? undefined : parsePositions(flags.positions);
+        if (positions && slots === 0) throw usageError('--positions places exploration slots: give --slots too', '--positions');
+        const policy = slots > 0 ? explorationSlots({ k, slots, depth, positions }) : noExploration({ k });
+        const clickModel = resolveClickModel(flags.clickModel as ClickModelName);
+        await preflightOutput(flags.out);
+        await selectTensorBackend(flags.backend);
+        const data = await loadData(flags, { queries: true, relevance: true });
+        if (k > data.items.size) throw usageError(`--top-k ${k} is more than the ${data.items.size} items`, '--top-k');
+        const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
+        const unknownQuery = queryIds.findIndex((id) => !data.queries?.has(id));
+        if (unknownQuery !== -1) throw new MissingItemsError([queryIds[unknownQuery] as string], { location: { file: flags.queryIds }, what: 'query' });
+        const serving = flags.adapter
+          ? await loadAdapter(flags.adapter, { queries: data.queries })
+          : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+        const lists = await retrieveTopK(
+          serving,
+          queryIds.map((id) => ({ kind: 'id', id }) as const),
+          data.items,
+          { k: Math.max(k, slots > 0 ? depth : k) },
+        ).finally(() => serving.dispose());
+        const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
+        const sessions = simulateSessions({
+          queries: queryIds,
+          sessions: count,
+          show: (query, stream) => policy.choose(listOf.get(query) ?? [], stream),
+          grade: (query, item) => data.relevance?.get(query)?.get(item) ?? 0,
+          clickModel,
+          random: SeededRandom.fromSeed(seedOf(flags)),
+          recordExamination: flags.examination,
+        });
+        await writeJsonl(flags.out, sessions);
+        const clicks = sessions.reduce((sum, session) => sum + session.events.length, 0);
+        if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: sessions.length, clicks, policy: policy.name, out: flags.out }));
+        else info(`simulated ${sessions.length} sessions (${clicks} clicks, ${clickModel.name}, logging ${policy.name}) → ${flags.out}`);
+      },
+    );
 
   withRuntimeOptions(withDataOptions(program.command('extract').description('sessions + items (+ adapter) → pair features JSONL')))
     .requiredOption('--sessions <file>', 'sessions JSONL (- for stdin)')
@@ -182,45 +221,63 @@ export function registerCommands(program: Command): void {
     .option('--min-difference <x>', 'keep pairs with |pos − neg| above this', '0')
     .option('--max-difference <x>', 'and below this', '1')
     .option('--drop-missing-events', 'drop events that are not among the results (with a warning) instead of failing')
-    .action(async (flags: Flags & { sessions: string; out: string; adapter?: string; confidence: string; factor: string; minDifference: string; maxDifference: string; dropMissingEvents?: boolean }) => {
-      const factor = parseNumber(flags.factor, '--factor', (value) => value > 0 && value <= 1, 'a number in (0, 1]');
-      const minDifference = parseNumber(flags.minDifference, '--min-difference', (value) => value >= 0 && value <= 2, 'a number in [0, 2] (a difference of two cosines)');
-      const maxDifference = parseNumber(flags.maxDifference, '--max-difference', (value) => value >= 0 && value <= 2, 'a number in [0, 2] (a difference of two cosines)');
-      if (maxDifference <= minDifference) throw usageError(`--max-difference (${maxDifference}) must be above --min-difference (${minDifference})`, '--max-difference');
-      await preflightOutput(flags.out);
-      await selectTensorBackend(flags.backend);
-      const data = await loadData(flags);
-      const sessions = await loadSessions(flags.sessions, data, { dropMissingEvents: flags.dropMissingEvents });
-      const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
-      const extractor = new FeaturesExtractor(model, {
-        queries: data.queries,
-        confidenceCalculator: confidenceOf(flags.confidence),
-        negativeDownsamplingFactor: factor,
-        minAbsDifference: minDifference,
-        maxAbsDifference: maxDifference,
-        seed: seedOf(flags),
-      });
-      const skipped = new Map<string, number>();
-      // Rows are written as each batch of sessions yields them, not gathered first.
-      async function* rowsOf(): AsyncGenerator<Record<string, unknown>> {
-        for (let start = 0; start < sessions.length; start += 256) {
-          const { features, report } = extractor.forward(sessions.slice(start, start + 256), data.items);
-          for (const entry of report.skipped) skipped.set(entry.reason, (skipped.get(entry.reason) ?? 0) + 1);
-          const plain = await toFeatures(features);
-          disposeTensorFeatures(features);
-          for (const row of plain.toRows()) yield { ...row, session: start + (row.session as number) };
+    .action(
+      async (
+        flags: Flags & {
+          sessions: string;
+          out: string;
+          adapter?: string;
+          confidence: string;
+          factor: string;
+          minDifference: string;
+          maxDifference: string;
+          dropMissingEvents?: boolean;
+        },
+      ) => {
+        const factor = parseNumber(flags.factor, '--factor', (value) => value > 0 && value <= 1, 'a number in (0, 1]');
+        const minDifference = parseNumber(flags.minDifference, '--min-difference', (value) => value >= 0 && value <= 2, 'a number in [0, 2] (a difference of two cosines)');
+        const maxDifference = parseNumber(flags.maxDifference, '--max-difference', (value) => value >= 0 && value <= 2, 'a number in [0, 2] (a difference of two cosines)');
+        if (maxDifference <= minDifference) throw usageError(`--max-difference (${maxDifference}) must be above --min-difference (${minDifference})`, '--max-difference');
+        await preflightOutput(flags.out);
+        await selectTensorBackend(flags.backend);
+        const data = await loadData(flags);
+        const sessions = await loadSessions(flags.sessions, data, { dropMissingEvents: flags.dropMissingEvents });
+        const model = flags.adapter
+          ? await loadAdapter(flags.adapter, { queries: data.queries })
+          : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+        const extractor = new FeaturesExtractor(model, {
+          queries: data.queries,
+          confidenceCalculator: confidenceOf(flags.confidence),
+          negativeDownsamplingFactor: factor,
+          minAbsDifference: minDifference,
+          maxAbsDifference: maxDifference,
+          seed: seedOf(flags),
+        });
+        const skipped = new Map<string, number>();
+        // Rows are written as each batch of sessions yields them, not gathered first.
+        async function* rowsOf(): AsyncGenerator<Record<string, unknown>> {
+          for (let start = 0; start < sessions.length; start += 256) {
+            const { features, report } = extractor.forward(sessions.slice(start, start + 256), data.items);
+            for (const entry of report.skipped) skipped.set(entry.reason, (skipped.get(entry.reason) ?? 0) + 1);
+            const plain = await toFeatures(features);
+            disposeTensorFeatures(features);
+            for (const row of plain.toRows()) yield { ...row, session: start + (row.session as number) };
+          }
         }
-      }
-      let pairs: number;
-      try {
-        pairs = await writeJsonl(flags.out, rowsOf());
-      } finally {
-        model.dispose();
-      }
-      const summary = { sessions: sessions.length, pairs, skipped: Object.fromEntries(skipped) };
-      if (flags.json && flags.out !== '-') out(JSON.stringify(summary));
-      else info(`${pairs} pairs from ${sessions.length} sessions → ${flags.out}${skipped.size > 0 ? `; sessions without pairs: ${[...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ')}` : ''}`);
-    });
+        let pairs: number;
+        try {
+          pairs = await writeJsonl(flags.out, rowsOf());
+        } finally {
+          model.dispose();
+        }
+        const summary = { sessions: sessions.length, pairs, skipped: Object.fromEntries(skipped) };
+        if (flags.json && flags.out !== '-') out(JSON.stringify(summary));
+        else
+          info(
+            `${pairs} pairs from ${sessions.length} sessions → ${flags.out}${skipped.size > 0 ? `; sessions without pairs: ${[...skipped].map(([reason, count]) => `${count} ${reason}`).join(', ')}` : ''}`,
+          );
+      },
+    );
 
   withTrainingOptions(withRuntimeOptions(withDataOptions(program.command('train').description('fine-tune an adapter on sessions → safetensors'))))
     .requiredOption('--sessions <file>', 'sessions JSONL (- for stdin)')
@@ -230,88 +287,126 @@ export function registerCommands(program: Command): void {
     .option('--history <file>', 'per-epoch history as JSON')
     .option('--select-with-qrels', 'keep the epoch with the best NDCG@10 on the --qrels judgements instead of the click validation loss')
     .option('--select-query-ids <file>', 'with --select-with-qrels: only these labelled queries (one id per line), e.g. a dev split')
-    .option('--in-service <file>', 'the adapter users are served now (after the first round of the loop): it competes with the epochs, and --out gets it back unless an epoch beats it')
-    .action(async (flags: Flags & Record<string, string> & { sessions: string; out: string; checkpoint?: string; resume?: boolean; history?: string; selectWithQrels?: boolean; selectQueryIds?: string; inService?: string }) => {
-      if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
-      const seed = seedOf(flags);
-      const settings = settingsOf(flags, seed);
-      // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
-      resolveSettings(settings);
-      const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
-      // Every output is checked before any work, so a wrong folder costs nothing and leaves nothing.
-      for (const file of [flags.out, checkpointPath, ...(flags.history ? [flags.history] : [])]) await preflightOutput(file);
-      if (flags.resume && !existsSync(checkpointPath)) throw usageError(`--resume: there is no checkpoint at ${checkpointPath}`, '--resume');
-      const backend = await selectTensorBackend(flags.backend);
-      const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
-      const sessions = await loadSessions(flags.sessions, data);
-      const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
-      info(`training on ${sessions.length} sessions, ${data.description}, backend ${backend.name}`);
-      let labelledSelection: { queries: string[]; relevance: NonNullable<typeof data.relevance> } | undefined;
-      if (flags.selectWithQrels && data.relevance) {
-        const wanted = flags.selectQueryIds ? new Set(await readIdList(flags.selectQueryIds)) : undefined;
-        const queries = [...data.relevance.keys()].filter((id) => data.queries?.has(id) && (!wanted || wanted.has(id)));
-        if (queries.length === 0) throw usageError('--select-with-qrels: no judged query is among --queries (and --select-query-ids)', '--select-with-qrels');
-        labelledSelection = { queries, relevance: data.relevance };
-        info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
-      }
-      const progress = trainingProgress(!flags.json);
-      const stop = interruptible(() => info('clicktune: stopping after this step (Ctrl-C again to quit now) …'));
-      try {
-        const run = await fineTune({
-          sessions,
-          items: data.items,
-          queries: data.queries,
-          settings,
-          checkpointPath,
-          resumeFrom: flags.resume ? checkpointPath : undefined,
-          signal: stop.signal,
-          labelledSelection,
-          inService,
-          onPlan: (plan) =>
-            info(
-              `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
-            ),
-          onBatch: progress.onBatch,
-          onEpoch: (record) => {
-            progress.stop();
-            if (!flags.json) info(`epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 (clicked results) ${record.ndcg?.toFixed(4) ?? '—'}${record.selectionScore !== null ? `, selection ${record.selectionScore.toFixed(4)}` : ''}`);
+    .option(
+      '--in-service <file>',
+      'the adapter users are served now (after the first round of the loop): it competes with the epochs, and --out gets it back unless an epoch beats it',
+    )
+    .action(
+      async (
+        flags: Flags &
+          Record<string, string> & {
+            sessions: string;
+            out: string;
+            checkpoint?: string;
+            resume?: boolean;
+            history?: string;
+            selectWithQrels?: boolean;
+            selectQueryIds?: string;
+            inService?: string;
           },
-        });
-        try {
-          if (run.result.interrupted) {
-            if (!existsSync(checkpointPath)) info('clicktune: interrupted before the final training began: nothing to resume, nothing written');
-            else info(`clicktune: interrupted; checkpoint at ${checkpointPath} — continue with the same command and --resume`);
-            process.exitCode = EXIT_CODES.interrupted;
-            return;
-          }
-          const { decision } = run;
-          info(`${decision.deploy ? 'deployed' : 'kept the model in service'}: ${decision.reason}`);
-          // What users should be served: the new adapter when the gate let it through, else the model in service (the identity at first).
-          const identity = decision.deploy || inService ? undefined : new LinearAdapter({ inputDimension: data.items.dimension, towers: run.settings.towers, residual: run.settings.residual, queries: data.queries });
-          const served = decision.deploy ? run.adapter : (inService ?? (identity as LinearAdapter));
-          try {
-            await saveAdapter(served, flags.out, { trainedOn: String(sessions.length), seed: String(seed), deployed: String(decision.deploy) });
-          } finally {
-            identity?.dispose();
-          }
-          if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
-          // The run finished: the default checkpoint has served its purpose (one named with --checkpoint is the user's).
-          if (!flags.checkpoint) await rm(checkpointPath, { force: true });
-          if (flags.json) out(JSON.stringify({ out: flags.out, method: settings.method, selection: run.selection, inServiceScore: run.inServiceScore, deployed: decision.deploy, decision, history: run.result.history, stoppedEarly: run.result.stoppedEarly }));
-          else info(`${decision.deploy ? 'new adapter' : inService ? 'the adapter in service, unchanged,' : 'the identity adapter (base embeddings)'} → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`);
-        } finally {
-          run.adapter.dispose();
+      ) => {
+        if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
+        const seed = seedOf(flags);
+        const settings = settingsOf(flags, seed);
+        // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
+        resolveSettings(settings);
+        const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
+        // Every output is checked before any work, so a wrong folder costs nothing and leaves nothing.
+        for (const file of [flags.out, checkpointPath, ...(flags.history ? [flags.history] : [])]) await preflightOutput(file);
+        if (flags.resume && !existsSync(checkpointPath)) throw usageError(`--resume: there is no checkpoint at ${checkpointPath}`, '--resume');
+        const backend = await selectTensorBackend(flags.backend);
+        const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
+        const sessions = await loadSessions(flags.sessions, data);
+        const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
+        info(`training on ${sessions.length} sessions, ${data.description}, backend ${backend.name}`);
+        let labelledSelection: { queries: string[]; relevance: NonNullable<typeof data.relevance> } | undefined;
+        if (flags.selectWithQrels && data.relevance) {
+          const wanted = flags.selectQueryIds ? new Set(await readIdList(flags.selectQueryIds)) : undefined;
+          const queries = [...data.relevance.keys()].filter((id) => data.queries?.has(id) && (!wanted || wanted.has(id)));
+          if (queries.length === 0) throw usageError('--select-with-qrels: no judged query is among --queries (and --select-query-ids)', '--select-with-qrels');
+          labelledSelection = { queries, relevance: data.relevance };
+          info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
         }
-      } catch (error) {
-        // A run that failed (not one that was stopped) leaves no default checkpoint of itself behind.
-        if (!flags.checkpoint && !flags.resume) await rm(checkpointPath, { force: true });
-        throw error;
-      } finally {
-        inService?.dispose();
-        progress.stop();
-        stop.release();
-      }
-    });
+        const progress = trainingProgress(!flags.json);
+        const stop = interruptible(() => info('clicktune: stopping after this step (Ctrl-C again to quit now) …'));
+        try {
+          const run = await fineTune({
+            sessions,
+            items: data.items,
+            queries: data.queries,
+            settings,
+            checkpointPath,
+            resumeFrom: flags.resume ? checkpointPath : undefined,
+            signal: stop.signal,
+            labelledSelection,
+            inService,
+            onPlan: (plan) =>
+              info(
+                `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
+              ),
+            onBatch: progress.onBatch,
+            onEpoch: (record) => {
+              progress.stop();
+              if (!flags.json)
+                info(
+                  `epoch ${record.epoch + 1}: train loss ${record.trainLoss.toFixed(4)}, validation loss ${record.validationLoss?.toFixed(4) ?? '—'}, validation NDCG@10 (clicked results) ${record.ndcg?.toFixed(4) ?? '—'}${record.selectionScore !== null ? `, selection ${record.selectionScore.toFixed(4)}` : ''}`,
+                );
+            },
+          });
+          try {
+            if (run.result.interrupted) {
+              if (!existsSync(checkpointPath)) info('clicktune: interrupted before the final training began: nothing to resume, nothing written');
+              else info(`clicktune: interrupted; checkpoint at ${checkpointPath} — continue with the same command and --resume`);
+              process.exitCode = EXIT_CODES.interrupted;
+              return;
+            }
+            const { decision } = run;
+            info(`${decision.deploy ? 'deployed' : 'kept the model in service'}: ${decision.reason}`);
+            // What users should be served: the new adapter when the gate let it through, else the model in service (the identity at first).
+            const identity =
+              decision.deploy || inService
+                ? undefined
+                : new LinearAdapter({ inputDimension: data.items.dimension, towers: run.settings.towers, residual: run.settings.residual, queries: data.queries });
+            const served = decision.deploy ? run.adapter : (inService ?? (identity as LinearAdapter));
+            try {
+              await saveAdapter(served, flags.out, { trainedOn: String(sessions.length), seed: String(seed), deployed: String(decision.deploy) });
+            } finally {
+              identity?.dispose();
+            }
+            if (flags.history) await writeFileAtomic(flags.history, `${JSON.stringify(run.result.history, null, 2)}\n`);
+            // The run finished: the default checkpoint has served its purpose (one named with --checkpoint is the user's).
+            if (!flags.checkpoint) await rm(checkpointPath, { force: true });
+            if (flags.json)
+              out(
+                JSON.stringify({
+                  out: flags.out,
+                  method: settings.method,
+                  selection: run.selection,
+                  inServiceScore: run.inServiceScore,
+                  deployed: decision.deploy,
+                  decision,
+                  history: run.result.history,
+                  stoppedEarly: run.result.stoppedEarly,
+                }),
+              );
+            else
+              info(
+                `${decision.deploy ? 'new adapter' : inService ? 'the adapter in service, unchanged,' : 'the identity adapter (base embeddings)'} → ${flags.out}${run.result.stoppedEarly ? ' (stopped early; best validation weights kept)' : ''}`,
+              );
+          } finally {
+            run.adapter.dispose();
+          }
+        } catch (error) {
+          // A run that failed (not one that was stopped) leaves no default checkpoint of itself behind.
+          if (!flags.checkpoint && !flags.resume) await rm(checkpointPath, { force: true });
+          throw error;
+        } finally {
+          inService?.dispose();
+          progress.stop();
+          stop.release();
+        }
+      },
+    );
 
   withRuntimeOptions(withDataOptions(program.command('evaluate').description('full-catalogue retrieval quality against judgements: MRR@k, NDCG@k, Recall@k')))
     .option('--adapter <file>', 'adapter weights (safetensors); default: base embeddings')
@@ -322,7 +417,9 @@ export function registerCommands(program: Command): void {
       const data = await loadData(flags, { queries: true, relevance: true });
       const k = positiveInteger(flags.k, '--k');
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
-      const model = flags.adapter ? await loadAdapter(flags.adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+      const model = flags.adapter
+        ? await loadAdapter(flags.adapter, { queries: data.queries })
+        : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
       const metrics = await evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
       model.dispose();
       const summary = { queries: queryIds.length, k, mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall };
@@ -330,7 +427,17 @@ export function registerCommands(program: Command): void {
       else out(`${queryIds.length} queries: MRR@${k} ${metrics.mrr.toFixed(4)}  NDCG@${k} ${metrics.ndcg.toFixed(4)}  Recall@${k} ${metrics.recall.toFixed(4)}`);
     });
 
-  withHarnessOptions(withRuntimeOptions(withDataOptions(program.command('demo').description('the whole loop on a task (the embedded emoji sample, another --sample, or --items/--queries/--qrels): simulate clicks with and without exploration, fine-tune, gate, compare on held-out queries'))))
+  withHarnessOptions(
+    withRuntimeOptions(
+      withDataOptions(
+        program
+          .command('demo')
+          .description(
+            'the whole loop on a task (the embedded emoji sample, another --sample, or --items/--queries/--qrels): simulate clicks with and without exploration, fine-tune, gate, compare on held-out queries',
+          ),
+      ),
+    ),
+  )
     .option('--report <file>', 'HTML report to write', 'clicktune-demo-report.html')
     .action(async (flags: Flags & HarnessFlags & { report: string }) => {
       const settings = harnessSettingsOf(flags);
@@ -345,17 +452,23 @@ export function registerCommands(program: Command): void {
       out(`${result.settings.sessions} sessions per variant in ${result.settings.rounds} round(s); round r > 1 is served by round r − 1's kept model; epochs of the last round:`);
       out(`epoch  ${result.runs.map((run) => `${run.variant.name}: selection (clicks) | held-out NDCG@10`).join('  ||  ')}`);
       for (let epoch = 0; epoch < (result.runs[0]?.curve.length ?? 0); epoch += 1) {
-        out(`${String(epoch + 1).padStart(5)}  ${result.runs.map((run) => `${(run.selectionScores[epoch]?.toFixed(4) ?? '—').padStart(10)} | ${(run.curve[epoch]?.toFixed(4) ?? '—').padStart(6)}`).join('  ||  ')}`);
+        out(
+          `${String(epoch + 1).padStart(5)}  ${result.runs.map((run) => `${(run.selectionScores[epoch]?.toFixed(4) ?? '—').padStart(10)} | ${(run.curve[epoch]?.toFixed(4) ?? '—').padStart(6)}`).join('  ||  ')}`,
+        );
       }
       out(`\nheld-out queries (${result.sample.testQueries}), full catalogue, human labels (reported only; the kept epoch is chosen by clicks):`);
       const change = (after: number, before: number) => `${after >= before ? '+' : ''}${(((after - before) / before) * 100).toFixed(1)}%`;
       out(`  base embeddings: NDCG@10 ${result.before.ndcg.toFixed(4)}  MRR@10 ${result.before.mrr.toFixed(4)}  Recall@10 ${result.before.recall.toFixed(4)}`);
       for (const run of result.runs) {
         const kept = keptEpoch(run);
-        out(`  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore${run.explorationShare > 0 ? ` — ${run.loggingPolicy}` : ''}; users saw mean DCG@10 ${run.shownDcg?.toFixed(4) ?? '—'}; kept ${kept === 0 ? (run.rounds > 1 ? 'the model already in service' : 'the untrained model') : `epoch ${kept}${run.rounds > 1 ? ` of round ${run.rounds}` : ''}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`);
+        out(
+          `  ${run.variant.name} (${(run.explorationShare * 100).toFixed(0)}% of shown slots explore${run.explorationShare > 0 ? ` — ${run.loggingPolicy}` : ''}; users saw mean DCG@10 ${run.shownDcg?.toFixed(4) ?? '—'}; kept ${kept === 0 ? (run.rounds > 1 ? 'the model already in service' : 'the untrained model') : `epoch ${kept}${run.rounds > 1 ? ` of round ${run.rounds}` : ''}`}): NDCG@10 ${run.heldOut.ndcg.toFixed(4)} (${change(run.heldOut.ndcg, result.before.ndcg)})  MRR@10 ${run.heldOut.mrr.toFixed(4)} (${change(run.heldOut.mrr, result.before.mrr)})  Recall@10 ${run.heldOut.recall.toFixed(4)} (${change(run.heldOut.recall, result.before.recall)})`,
+        );
       }
       out('\nthe deployment gate (a new adapter replaces the model in service only with a gain that is positive with confidence on held-out validation queries):');
-      for (const run of result.runs) for (const [round, decision] of run.decisions.entries()) out(`  ${run.variant.name}, round ${round + 1}: ${decision.deploy ? 'DEPLOYED' : 'KEPT the model in service'} — ${decision.reason}`);
+      for (const run of result.runs)
+        for (const [round, decision] of run.decisions.entries())
+          out(`  ${run.variant.name}, round ${round + 1}: ${decision.deploy ? 'DEPLOYED' : 'KEPT the model in service'} — ${decision.reason}`);
       out(`\nreport: ${flags.report}   (${result.seconds.toFixed(1)} s)`);
     });
 
@@ -374,7 +487,13 @@ export function registerCommands(program: Command): void {
 }
 
 export function registerExperiment(program: Command): void {
-  withHarnessOptions(withDataOptions(program.command('experiment').description('the quality harness: tasks × logging × training × selection variants over seeds, held-out NDCG/MRR/Recall@10 and the gate\'s decisions')))
+  withHarnessOptions(
+    withDataOptions(
+      program
+        .command('experiment')
+        .description("the quality harness: tasks × logging × training × selection variants over seeds, held-out NDCG/MRR/Recall@10 and the gate's decisions"),
+    ),
+  )
     .option('--seeds <list>', 'comma-separated seeds', '1,2,3')
     .option('--variants <list>', `comma-separated variants (default: all): ${VARIANTS.map((variant) => variant.key).join(', ')}`)
     .option('--backend <name>', 'tensor backend')
@@ -399,7 +518,8 @@ export function registerExperiment(program: Command): void {
       const result = await runExperiment({ tasks, seeds, settings, variants, log: info });
       const table = experimentTable(result);
       out(table);
-      for (const run of result.runs.filter((entry) => entry.curve.length > 0)) info(`collapse check, ${run.task}, ${run.variant.name}, seed ${run.seed}: last epoch ${((1 - collapse(run)) * 100).toFixed(1)}% of its best`);
+      for (const run of result.runs.filter((entry) => entry.curve.length > 0))
+        info(`collapse check, ${run.task}, ${run.variant.name}, seed ${run.seed}: last epoch ${((1 - collapse(run)) * 100).toFixed(1)}% of its best`);
       await writeFileAtomic(files[0] as string, `${JSON.stringify(result, null, 2)}\n`);
       await writeFileAtomic(files[1] as string, table);
       await writeFileAtomic(files[2] as string, experimentChart(result));
@@ -407,7 +527,23 @@ export function registerExperiment(program: Command): void {
     });
 }
 
-type HarnessFlags = { sessions: string; rounds: string; epochs?: string; learningRate?: string; weightDecay?: string; validationFraction?: string; gateConfidence?: string; gateMinQueries?: string; judgement?: string; epochSelection?: string; folds?: string; slots: string; depth: string; positions: string; variants?: string };
+type HarnessFlags = {
+  sessions: string;
+  rounds: string;
+  epochs?: string;
+  learningRate?: string;
+  weightDecay?: string;
+  validationFraction?: string;
+  gateConfidence?: string;
+  gateMinQueries?: string;
+  judgement?: string;
+  epochSelection?: string;
+  folds?: string;
+  slots: string;
+  depth: string;
+  positions: string;
+  variants?: string;
+};
 
 /** The flags of the demo and the harness: how much is logged, how, and the recipe's main knobs. */
 function withHarnessOptions(command: Command): Command {

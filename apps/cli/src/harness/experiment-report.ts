@@ -16,7 +16,17 @@ function rows(result: ExperimentResult, task?: string): Row[] {
   const byName = new Map<string, Row>();
   for (const run of result.runs.filter((entry) => task === undefined || entry.task === task)) {
     const key = `${run.task}\u0000${run.variant.name}`;
-    const row = byName.get(key) ?? { task: run.task, name: run.variant.name, decisions: [], dev: [], ndcg: [], mrr: [], recall: [], explorationShare: run.explorationShare, shownDcg: [] };
+    const row = byName.get(key) ?? {
+      task: run.task,
+      name: run.variant.name,
+      decisions: [],
+      dev: [],
+      ndcg: [],
+      mrr: [],
+      recall: [],
+      explorationShare: run.explorationShare,
+      shownDcg: [],
+    };
     if (run.decisions.length > 0) row.decisions.push(run.decisions.map((decision) => (decision.deploy ? 'D' : 'k')).join(''));
     row.ndcg.push(run.heldOut.ndcg);
     if (run.dev !== null) row.dev.push(run.dev);
@@ -43,7 +53,18 @@ export function experimentTable(result: ExperimentResult): string {
 function taskTable(result: ExperimentResult, task: string): string {
   const all = rows(result, task);
   const base = all.find((row) => row.name.startsWith('base'));
-  const header = ['variant', ...result.seeds.map((seed) => `seed ${seed}`), 'NDCG@10 mean ± sd', 'vs base (mean / worst seed)', 'dev NDCG@10', 'MRR@10', 'Recall@10', 'gate per seed', 'explored slots', 'DCG@10 users saw'];
+  const header = [
+    'variant',
+    ...result.seeds.map((seed) => `seed ${seed}`),
+    'NDCG@10 mean ± sd',
+    'vs base (mean / worst seed)',
+    'dev NDCG@10',
+    'MRR@10',
+    'Recall@10',
+    'gate per seed',
+    'explored slots',
+    'DCG@10 users saw',
+  ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const row of all) {
     const relative = base ? row.ndcg.map((value, index) => value / (base.ndcg[index] as number) - 1) : [];
@@ -81,16 +102,25 @@ export function experimentChart(result: ExperimentResult, task: string = result.
   const height = 320;
   const x = (epoch: number, length: number) => 50 + (length <= 1 ? 0 : (epoch / (length - 1)) * (width - 70));
   const y = (value: number) => 260 - ((value - low) / (high - low || 1)) * 230;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11"><text x="50" y="16" font-size="13">${task}: held-out NDCG@10 per epoch of the last round, mean over seeds (reported only; never used to choose)</text>`];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11"><text x="50" y="16" font-size="13">${task}: held-out NDCG@10 per epoch of the last round, mean over seeds (reported only; never used to choose)</text>`,
+  ];
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = low + ((high - low) * tick) / 4;
-    parts.push(`<line x1="50" x2="${width - 20}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e5e5"/><text x="44" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">${value.toFixed(3)}</text>`);
+    parts.push(
+      `<line x1="50" x2="${width - 20}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}" stroke="#e5e5e5"/><text x="44" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">${value.toFixed(3)}</text>`,
+    );
   }
-  if (base) parts.push(`<line x1="50" x2="${width - 20}" y1="${y(mean(base.ndcg)).toFixed(1)}" y2="${y(mean(base.ndcg)).toFixed(1)}" stroke="#999" stroke-dasharray="5,4"><title>base embeddings</title></line>`);
+  if (base)
+    parts.push(
+      `<line x1="50" x2="${width - 20}" y1="${y(mean(base.ndcg)).toFixed(1)}" y2="${y(mean(base.ndcg)).toFixed(1)}" stroke="#999" stroke-dasharray="5,4"><title>base embeddings</title></line>`,
+    );
   curves.forEach((curve, index) => {
     const points = curve.values.map((value, epoch) => `${x(epoch, curve.values.length).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${colors[index % colors.length]}" stroke-width="2" points="${points}"><title>${curve.name}</title></polyline>`);
-    parts.push(`<rect x="50" y="${276 + index * 0}" width="0" height="0"/><text x="${50 + (index % 2) * 300}" y="${284 + Math.floor(index / 2) * 14}" fill="${colors[index % colors.length]}">■ ${curve.name}</text>`);
+    parts.push(
+      `<rect x="50" y="${276 + index * 0}" width="0" height="0"/><text x="${50 + (index % 2) * 300}" y="${284 + Math.floor(index / 2) * 14}" fill="${colors[index % colors.length]}">■ ${curve.name}</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;

@@ -149,7 +149,13 @@ function labelSessions(setup: SeedSetup): FineTuningInput[] {
   });
 }
 
-export async function runVariant(setup: SeedSetup, variant: Variant, seed: number, settings: ExperimentSettings, log: (line: string) => void = () => undefined): Promise<VariantRun> {
+export async function runVariant(
+  setup: SeedSetup,
+  variant: Variant,
+  seed: number,
+  settings: ExperimentSettings,
+  log: (line: string) => void = () => undefined,
+): Promise<VariantRun> {
   const started = performance.now();
   const { task } = setup;
   const evaluate = async (model: LinearAdapter, queries: readonly string[]) => (await evaluateRetrieval(model, queries, task.relevance, task.items, { k: 10 })).ndcg;
@@ -164,7 +170,18 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
     for (const fold of inServiceFolds ?? []) fold.dispose();
     return { task: task.name, variant, seed, heldOut, ...rest, seconds: (performance.now() - started) / 1000 };
   };
-  const empty = { curve: [], selectionScores: [], initialSelectionScore: null, devCurve: [], dev: null, baseDev: null, decisions: [], candidates: [], deployed: false, trainingLists: 0 };
+  const empty = {
+    curve: [],
+    selectionScores: [],
+    initialSelectionScore: null,
+    devCurve: [],
+    dev: null,
+    baseDev: null,
+    decisions: [],
+    candidates: [],
+    deployed: false,
+    trainingLists: 0,
+  };
   // The original trains as many epochs as the others (its pairwise defaults would stop at 5).
   const original = { ...ORIGINAL, epochs: settings.training.epochs ?? DEFAULT_SETTINGS.epochs };
   const training: LearnSettingsInput = { ...settings.training, ...(variant.training === 'original' ? original : {}), seed };
@@ -226,13 +243,21 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
       onEpoch: async (record, adapter) => {
         curve.push(await evaluate(adapter, setup.testQueries));
         devCurve.push(await evaluate(adapter, devIds));
-        log(`  ${roundName} epoch ${record.epoch + 1}: dev NDCG@10 ${devCurve.at(-1)?.toFixed(4)}, held-out ${curve.at(-1)?.toFixed(4)}${record.selectionScore !== null ? `, selection ${record.selectionScore.toFixed(4)}` : ''}`);
+        log(
+          `  ${roundName} epoch ${record.epoch + 1}: dev NDCG@10 ${devCurve.at(-1)?.toFixed(4)}, held-out ${curve.at(-1)?.toFixed(4)}${record.selectionScore !== null ? `, selection ${record.selectionScore.toFixed(4)}` : ''}`,
+        );
       },
     });
     decisions.push(run.decision);
     candidates.push({ heldOut: await evaluate(run.adapter, setup.testQueries), dev: await evaluate(run.adapter, devIds) });
     log(`  ${roundName}: ${run.trainingLists} training lists; ${run.decision.reason}`);
-    last = { curve, devCurve, selectionScores: run.result.history.map((record) => record.selectionScore), initialSelectionScore: run.inServiceScore, trainingLists: run.trainingLists };
+    last = {
+      curve,
+      devCurve,
+      selectionScores: run.result.history.map((record) => record.selectionScore),
+      initialSelectionScore: run.inServiceScore,
+      trainingLists: run.trainingLists,
+    };
     if (run.decision.deploy) {
       inService.dispose();
       inService = run.adapter;
@@ -259,7 +284,12 @@ export async function runVariant(setup: SeedSetup, variant: Variant, seed: numbe
 
 /** The top 50 of a model for the given queries: what it shows, and explores from. */
 async function poolsOf(model: LinearAdapter, task: Task, queries: readonly string[]): Promise<SeedSetup['pools']> {
-  const lists = await retrieveTopK(model, queries.map((id) => ({ kind: 'id', id }) as const), task.items, { k: 50 });
+  const lists = await retrieveTopK(
+    model,
+    queries.map((id) => ({ kind: 'id', id }) as const),
+    task.items,
+    { k: 50 },
+  );
   return new Map(queries.map((id, index) => [id, lists[index] ?? []]));
 }
 
@@ -286,7 +316,13 @@ export interface ExperimentResult {
   readonly runs: VariantRun[];
 }
 
-export async function runExperiment(options: { tasks: readonly Task[]; seeds: number[]; variants?: readonly Variant[]; settings?: Partial<ExperimentSettings>; log?: (line: string) => void }): Promise<ExperimentResult> {
+export async function runExperiment(options: {
+  tasks: readonly Task[];
+  seeds: number[];
+  variants?: readonly Variant[];
+  settings?: Partial<ExperimentSettings>;
+  log?: (line: string) => void;
+}): Promise<ExperimentResult> {
   const settings = { ...EXPERIMENT_DEFAULTS, ...options.settings };
   const runs: VariantRun[] = [];
   for (const task of options.tasks) {
@@ -295,8 +331,12 @@ export async function runExperiment(options: { tasks: readonly Task[]; seeds: nu
       for (const variant of options.variants ?? VARIANTS) {
         const run = await runVariant(setup, variant, seed, settings, options.log);
         runs.push(run);
-        const rounds = run.decisions.map((decision, round) => `${decision.deploy ? 'D' : 'k'} ${run.candidates[round]?.dev.toFixed(4)}/${run.candidates[round]?.heldOut.toFixed(4)}`).join(', ');
-        options.log?.(`${task.name} · ${variant.name}, seed ${seed}: held-out NDCG@10 ${run.heldOut.ndcg.toFixed(4)}${run.dev !== null ? `, dev ${run.dev.toFixed(4)}` : ''}${rounds ? ` [gate, candidate dev/held-out per round: ${rounds}]` : ''} (${run.seconds.toFixed(0)} s)`);
+        const rounds = run.decisions
+          .map((decision, round) => `${decision.deploy ? 'D' : 'k'} ${run.candidates[round]?.dev.toFixed(4)}/${run.candidates[round]?.heldOut.toFixed(4)}`)
+          .join(', ');
+        options.log?.(
+          `${task.name} · ${variant.name}, seed ${seed}: held-out NDCG@10 ${run.heldOut.ndcg.toFixed(4)}${run.dev !== null ? `, dev ${run.dev.toFixed(4)}` : ''}${rounds ? ` [gate, candidate dev/held-out per round: ${rounds}]` : ''} (${run.seconds.toFixed(0)} s)`,
+        );
       }
     }
   }
