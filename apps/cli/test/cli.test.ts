@@ -258,6 +258,42 @@ describe('clicktune (the real binary)', () => {
     expect(demo.stderr).toMatch(/report\.html: cannot write here: the folder .*missing does not exist/);
   });
 
+  it('evaluate --per-query and --run: the figures of each query by hand, and a TREC run file', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-cli-'));
+    writeFileSync(join(folder, 'items.jsonl'), ['{"id":"a","embedding":[1,0]}', '{"id":"b","embedding":[0.8,0.6]}', '{"id":"c","embedding":[0,1]}'].join('\n'));
+    writeFileSync(join(folder, 'queries.jsonl'), ['{"id":"q1","embedding":[1,0]}', '{"id":"q2","embedding":[0,1]}'].join('\n'));
+    writeFileSync(join(folder, 'qrels.txt'), 'q1 0 b 1\nq2 0 c 2\n');
+    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--qrels', join(folder, 'qrels.txt')];
+    const run = join(folder, 'run.txt');
+    const result = clicktune(['evaluate', ...data, '--per-query', '--run', run]);
+    expect(result.code).toBe(0);
+    // q1 ranks a (cos 1), b (0.8), c (0): its one relevant item at rank 2 → MRR 1/2, NDCG (2¹ − 1)/log2(3) = 0.6309; q2 finds c first → 1, 1.
+    expect(result.stdout.trim().split('\n')).toEqual([
+      'query\tMRR@10\tNDCG@10\tRecall@10',
+      'q1\t0.5000\t0.6309\t1.0000',
+      'q2\t1.0000\t1.0000\t1.0000',
+      'all\t0.7500\t0.8155\t1.0000',
+    ]);
+    const lines = readFileSync(run, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '));
+    expect(lines.map((fields) => [fields[0], fields[1], fields[2], fields[3], fields[5]].join(' '))).toEqual([
+      'q1 Q0 a 1 clicktune',
+      'q1 Q0 b 2 clicktune',
+      'q1 Q0 c 3 clicktune',
+      'q2 Q0 c 1 clicktune',
+      'q2 Q0 b 2 clicktune',
+      'q2 Q0 a 3 clicktune',
+    ]);
+    expect(Number(lines[1]?.[4])).toBeCloseTo(0.8, 5);
+    const json = JSON.parse(clicktune(['evaluate', ...data, '--per-query', '--json']).stdout);
+    expect(json.perQuery.map((row: { query: string; mrr: number }) => [row.query, row.mrr])).toEqual([
+      ['q1', 0.5],
+      ['q2', 1],
+    ]);
+  });
+
   it('simulate serves with an adapter and explores: deploy → log → retrain on your own qrels', () => {
     const folder = fixture();
     const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--qrels', join(folder, 'qrels.txt')];
@@ -446,36 +482,14 @@ describe('clicktune (the real binary)', () => {
   it('checks every output before training: a --history in a missing folder fails at once and leaves nothing', () => {
     const folder = fixture();
     const out = join(folder, 'adapter.safetensors');
-    const result = clicktune([
-      'train',
-      '--items',
-      join(folder, 'items.jsonl'),
-      '--queries',
-      join(folder, 'queries.jsonl'),
-      '--sessions',
-      join(folder, 'sessions.jsonl'),
-      '--out',
-      out,
-      '--history',
-      join(folder, 'missing', 'history.json'),
-    ]);
+    const train = ['train', '--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--sessions', join(folder, 'sessions.jsonl'), '--out', out];
+    const result = clicktune([...train, '--history', join(folder, 'missing', 'history.json')]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/history\.json.*the folder .*missing does not exist/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.checkpoint`)).toBe(false);
-    const resume = clicktune([
-      'train',
-      '--items',
-      join(folder, 'items.jsonl'),
-      '--queries',
-      join(folder, 'queries.jsonl'),
-      '--sessions',
-      join(folder, 'sessions.jsonl'),
-      '--out',
-      out,
-      '--resume',
-    ]);
+    const resume = clicktune([...train, '--resume']);
     expect(resume.code).toBe(2);
     expect(resume.stderr).toMatch(/--resume: there is no checkpoint at .*adapter\.safetensors\.checkpoint/);
   });

@@ -408,23 +408,56 @@ export function registerCommands(program: Command): void {
       },
     );
 
-  withRuntimeOptions(withDataOptions(program.command('evaluate').description('full-catalogue retrieval quality against judgements: MRR@k, NDCG@k, Recall@k')))
+  withRuntimeOptions(
+    withDataOptions(
+      program
+        .command('evaluate')
+        .description(
+          'full-catalogue retrieval quality against judgements: MRR@k, NDCG@k (gain 2^grade − 1, discount log2(rank + 1): ranx ndcg_burges, not trec_eval ndcg_cut), Recall@k',
+        ),
+    ),
+  )
     .option('--adapter <file>', 'adapter weights (safetensors); default: base embeddings')
     .option('--query-ids <file>', 'only these queries (one id per line), e.g. a test split')
     .option('--k <n>', 'cut-off', '10')
-    .action(async (flags: Flags & { adapter?: string; queryIds?: string; k: string }) => {
+    .option('--per-query', 'every query\'s figures too: TSV rows (query, MRR, NDCG, Recall) then "all", or "perQuery" in --json')
+    .option('--run <file>', 'also write the top k per query as a TREC run ("query Q0 item rank score clicktune"), for trec_eval or ranx')
+    .action(async (flags: Flags & { adapter?: string; queryIds?: string; k: string; perQuery?: boolean; run?: string }) => {
+      const k = positiveInteger(flags.k, '--k');
+      if (flags.run) await preflightOutput(flags.run);
       await selectTensorBackend(flags.backend);
       const data = await loadData(flags, { queries: true, relevance: true });
-      const k = positiveInteger(flags.k, '--k');
       const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
+      const unknownQuery = queryIds.findIndex((id) => !data.queries?.has(id));
+      if (unknownQuery !== -1) throw new MissingItemsError([queryIds[unknownQuery] as string], { location: { file: flags.queryIds }, what: 'query' });
       const model = flags.adapter
         ? await loadAdapter(flags.adapter, { queries: data.queries })
         : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
-      const metrics = await evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
-      model.dispose();
-      const summary = { queries: queryIds.length, k, mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall };
-      if (flags.json) out(JSON.stringify(summary));
-      else out(`${queryIds.length} queries: MRR@${k} ${metrics.mrr.toFixed(4)}  NDCG@${k} ${metrics.ndcg.toFixed(4)}  Recall@${k} ${metrics.recall.toFixed(4)}`);
+      try {
+        const metrics = await evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
+        if (flags.run) {
+          const lists = await retrieveTopK(
+            model,
+            queryIds.map((id) => ({ kind: 'id', id }) as const),
+            data.items,
+            { k },
+          );
+          const lines = lists.flatMap((list, row) => list.map((entry, rank) => `${queryIds[row]} Q0 ${entry.id} ${rank + 1} ${entry.score} clicktune\n`));
+          await writeFileAtomic(flags.run, lines.join(''));
+        }
+        const perQuery = metrics.perQuery.map((figures, row) => ({ query: queryIds[row] as string, mrr: figures.mrr, ndcg: figures.ndcg, recall: figures.recall }));
+        const summary = { queries: queryIds.length, k, mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall, ...(flags.perQuery ? { perQuery } : {}) };
+        if (flags.json) return out(JSON.stringify(summary));
+        if (flags.perQuery) {
+          out(`query\tMRR@${k}\tNDCG@${k}\tRecall@${k}`);
+          for (const row of [...perQuery, { query: 'all', mrr: metrics.mrr, ndcg: metrics.ndcg, recall: metrics.recall }])
+            out(`${row.query}\t${row.mrr.toFixed(4)}\t${row.ndcg.toFixed(4)}\t${row.recall.toFixed(4)}`);
+          return;
+        }
+        out(`${queryIds.length} queries: MRR@${k} ${metrics.mrr.toFixed(4)}  NDCG@${k} ${metrics.ndcg.toFixed(4)}  Recall@${k} ${metrics.recall.toFixed(4)}`);
+      } finally {
+        model.dispose();
+      }
     });
 
   withHarnessOptions(
