@@ -6,6 +6,7 @@ import {
   ClickTuneError,
   DimensionMismatchError,
   EmptyInputError,
+  MissingItemsError,
   type FineTuningInput,
   ItemsSet,
   readItemsBinary,
@@ -17,6 +18,7 @@ import {
   type SessionWarning,
 } from '@clicktune/core';
 import { loadSample, SAMPLE_NAMES } from '@clicktune/datasets';
+import { LinearAdapter, loadAdapter } from '@clicktune/tensor';
 import { usageError } from './exit-codes';
 import type { Task } from './harness/experiment';
 
@@ -128,6 +130,27 @@ export async function loadSessions(file: string, data: Pick<LoadedData, 'items' 
   // An empty file is a mistake, not a request to train on nothing.
   if (sessions.length === 0) throw new EmptyInputError('no sessions in the file', { location: { file: file === '-' ? 'stdin' : file } });
   return sessions;
+}
+
+/**
+ * The queries a command works on: those of `--query-ids` (each must be among
+ * the queries; an unknown one is named with its line), else every judged
+ * query the queries file has.
+ */
+export async function selectedQueryIds(file: string | undefined, data: LoadedData): Promise<string[]> {
+  if (!file) return [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
+  const ids: string[] = [];
+  for await (const { line, text } of readTextLines(file)) {
+    const id = text.trim();
+    if (!data.queries?.has(id)) throw new MissingItemsError([id], { location: { file, line }, what: 'query' });
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** The adapter named by `--adapter`, or the identity (the base embeddings). */
+export async function servingModel(adapter: string | undefined, data: LoadedData): Promise<LinearAdapter> {
+  return adapter ? loadAdapter(adapter, { queries: data.queries }) : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
 }
 
 /** One id per line (e.g. the queries of a split). */

@@ -494,7 +494,7 @@ export const CASES: readonly BadInputCase[] = [
     files: { 'ids.txt': 'q0\nq42\n' },
     args: simulate('--query-ids', 'ids.txt'),
     code: 3,
-    message: /ids\.txt: 1 unknown query id: "q42"/,
+    message: /ids\.txt:2: 1 unknown query id: "q42"/,
   },
   { name: 'an unknown option', class: 'flags', args: ['evaluate', '--frobnicate'], code: 2, message: /^clicktune: unknown option '--frobnicate' \(--help lists the options\)$/ },
   { name: 'an unknown --backend', class: 'flags', args: extract('--backend', 'tpu'), code: 2, message: /--backend: unknown backend "tpu"/ },

@@ -1,6 +1,6 @@
 import { cpuBackend, referenceBackend } from './builtin';
 import { BackendUnavailableError } from '@clicktune/core';
-import { type ActiveBackend, BACKEND_ENVIRONMENT_VARIABLE, BackendRegistry } from './registry';
+import { type ActiveBackend, BackendRegistry, requestedBackend } from './registry';
 
 export { activateTfjsBackend, cpuBackend, referenceBackend } from './builtin';
 export { isSoftwareRenderer, softwareNote } from './software';
@@ -52,8 +52,8 @@ export function selectBackend(option?: string, environment?: Record<string, stri
  */
 export async function selectTensorBackend(option?: string, environment?: Record<string, string | undefined>): Promise<ActiveBackend> {
   const registry = defaultRegistry();
-  const requested = option ?? (environment ?? readEnvironment())[BACKEND_ENVIRONMENT_VARIABLE];
-  const descriptor = requested ? registry.descriptor(requested) : undefined;
+  const requested = requestedBackend(option, environment);
+  const descriptor = requested === undefined ? undefined : registry.descriptor(requested);
   if (descriptor?.family === 'reference') {
     // Probing every backend here would start GPU drivers just to word an error; cpu always starts.
     const others = registry.names().filter((name) => registry.descriptor(name)?.family !== 'reference');
@@ -65,10 +65,6 @@ export async function selectTensorBackend(option?: string, environment?: Record<
     );
   }
   return registry.select(option, environment);
-}
-
-function readEnvironment(): Record<string, string | undefined> {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 }
 
 export function describeBackends() {

@@ -147,8 +147,8 @@ export class BackendRegistry {
    * that probes available and starts, falling back past failures).
    */
   async select(option?: string, environment: Record<string, string | undefined> = readEnvironment()): Promise<ActiveBackend> {
-    const requested = option ?? environment[BACKEND_ENVIRONMENT_VARIABLE];
-    if (requested !== undefined && requested !== '' && requested !== 'auto') return this.activate(requested);
+    const requested = requestedBackend(option, environment);
+    if (requested !== undefined) return this.activate(requested);
     const tried: string[] = [];
     for (const descriptor of this.sorted()) {
       if (descriptor.priority < 0 || descriptor.autoSelect === false) continue;
@@ -169,6 +169,12 @@ export class BackendRegistry {
     }
     throw new BackendUnavailableError(`no backend could start:\n${tried.map((line) => `  - ${line}`).join('\n')}`, { location: { field: 'backend' } });
   }
+}
+
+/** The backend asked for by name: the option, else CLICKTUNE_BACKEND; undefined for auto. */
+export function requestedBackend(option?: string, environment: Record<string, string | undefined> = readEnvironment()): string | undefined {
+  const requested = option ?? environment[BACKEND_ENVIRONMENT_VARIABLE];
+  return requested === undefined || requested === '' || requested === 'auto' ? undefined : requested;
 }
 
 function readEnvironment(): Record<string, string | undefined> {

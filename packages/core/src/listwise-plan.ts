@@ -95,7 +95,6 @@ export function planListwiseBatch(
     return column;
   };
   for (const session of relevant) for (const id of session.results) addColumn(rowOf(id));
-  for (const session of relevant) for (const id of session.events) rowOf(id);
   if (missing.size > 0) throw new MissingItemsError([...missing], { location: { field: 'results' } });
   for (let index = 0; index < options.catalogueNegatives; index += 1) addColumn(random.nextInt(items.size));
   for (const ids of hardNegatives.slice(0, relevant.length)) for (const id of ids.slice(0, options.hardNegatives)) addColumn(rowOf(id));

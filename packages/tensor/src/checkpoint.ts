@@ -42,8 +42,6 @@ export async function writeCheckpoint(file: string, towers: readonly CheckpointT
       tensors.set(`model/${entry.tower}/${index}`, { shape: variable.shape, data: (await variable.data()) as Float32Array });
     for (const weight of await entry.optimizer.getWeights())
       tensors.set(`optimizer/${entry.tower}/${weight.name}`, { shape: weight.tensor.shape, data: (await weight.tensor.data()) as Float32Array });
-  }
-  for (const entry of towers) {
     for (const [name, variable] of Object.entries(adamPowers(entry.optimizer)))
       tensors.set(`optimizer-power/${entry.tower}/${name}`, { shape: [], data: (await variable.data()) as Float32Array });
   }

@@ -38,6 +38,7 @@ import {
   probMarginRankingLoss,
   type TensorFeatures,
   toAllFeatures,
+  type TrainerOptions,
 } from '../src/index';
 import { CATALOGUE_SIZE, c10Items, c10Session, catalogue, sessionArbitrary } from '@clicktune/test-fixtures';
 import { simulatedTask } from './simulated-task';
@@ -343,19 +344,8 @@ for (const backend of backends) {
       expect(checked).toBeGreaterThan(4);
     });
 
-    it('tf.memory().numTensors is flat over listwise training steps (the clicktune recipe: no pairwise term)', async () => {
-      const task = simulatedTask({ seed: 9, dimension: 8, items: 60, queries: 20, sessions: 64, listLength: 8 });
-      const model = new LinearAdapter({ inputDimension: 8, queries: task.queries });
-      const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2 });
-      const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, pairwiseWeight: 0, listwise: { weight: 1, catalogueNegatives: 8, hardNegatives: 2 } });
-      const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
-      for (let step = 0; step < 10; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
-      const afterTen = tf.memory().numTensors;
-      for (let step = 10; step < 200; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
-      expect(tf.memory().numTensors).toBe(afterTen);
-      trainer.dispose();
-      model.dispose();
-    });
+    it('tf.memory().numTensors is flat over listwise training steps (the clicktune recipe: no pairwise term)', () =>
+      expectFlatTensorCount({}, { pairwiseWeight: 0, listwise: { weight: 1, catalogueNegatives: 8, hardNegatives: 2 } }, 200));
 
     it.each(['matrix', 'gather'] as const)('gradients of the loss w.r.t. adapter weights match finite differences (scoring: %s)', async (scoring) => {
       const task = simulatedTask({ seed: 5, dimension: 4, items: 30, queries: 10, sessions: 8, listLength: 6 });
@@ -409,19 +399,7 @@ for (const backend of backends) {
     const tensorCount = excluded(backend.name, 'tensor count');
     (tensorCount ? it.skip : it)(
       `tf.memory().numTensors is the same after 1,000 training steps as after 10${tensorCount ? ` — skipped on ${backend.name}: ${tensorCount}` : ''}`,
-      async () => {
-        const task = simulatedTask({ seed: 9, dimension: 8, items: 60, queries: 20, sessions: 64, listLength: 8 });
-        const model = new LinearAdapter({ inputDimension: 8, queries: task.queries });
-        const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 });
-        const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, weightDecay: 0.01 });
-        const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
-        for (let step = 0; step < 10; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
-        const afterTen = tf.memory().numTensors;
-        for (let step = 10; step < 1000; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
-        expect(tf.memory().numTensors).toBe(afterTen);
-        trainer.dispose();
-        model.dispose();
-      },
+      () => expectFlatTensorCount({ notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 }, { weightDecay: 0.01 }, 1000),
     );
 
     const fineTuning = excluded(backend.name, 'fine-tuning');
@@ -447,6 +425,21 @@ for (const backend of backends) {
       },
     );
   });
+}
+
+/** Trains `steps` Adam steps over eight batches of a small task and requires the tensor count after step 10 to hold to the end. */
+async function expectFlatTensorCount(extractorOptions: FeaturesExtractorOptions, trainerOptions: TrainerOptions, steps: number): Promise<void> {
+  const task = simulatedTask({ seed: 9, dimension: 8, items: 60, queries: 20, sessions: 64, listLength: 8 });
+  const model = new LinearAdapter({ inputDimension: 8, queries: task.queries });
+  const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, ...extractorOptions });
+  const trainer = new Trainer(extractor, { optimizer: 'adam', learningRate: 1e-3, ...trainerOptions });
+  const batches = Array.from({ length: 8 }, (_, index) => task.sessions.slice(index * 8, index * 8 + 8));
+  for (let step = 0; step < 10; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+  const afterTen = tf.memory().numTensors;
+  for (let step = 10; step < steps; step += 1) await trainer.step(batches[step % 8] as FineTuningInput[], task.items);
+  expect(tf.memory().numTensors).toBe(afterTen);
+  trainer.dispose();
+  model.dispose();
 }
 
 function expectCloseArrays(actual: Float32Array, expected: Float32Array, tolerance = 1e-5): void {

@@ -1,6 +1,6 @@
 import { type BackendDescription, describeBackends, selectTensorBackend } from '@clicktune/backends';
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
-import { ClickTuneError, MissingItemsError, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
+import { ClickTuneError, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
 import { DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS, resolveSettings } from '@clicktune/learn';
 import { explorationSlots, noExploration } from '@clicktune/explore';
 import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
@@ -11,7 +11,20 @@ import type { Command } from 'commander';
 import { runDemo } from '../demo';
 import { EXPERIMENT_DEFAULTS, type ExperimentSettings, keptEpoch, type Task, VARIANTS } from '../harness/experiment';
 import { EXIT_CODES, usageError } from '../exit-codes';
-import { type DataFlags, ensureFolder, loadData, loadSessions, loadTasks, parseNumber, positiveInteger, positiveNumber, preflightOutput, readIdList } from '../inputs';
+import {
+  type DataFlags,
+  ensureFolder,
+  loadData,
+  loadSessions,
+  loadTasks,
+  parseNumber,
+  positiveInteger,
+  positiveNumber,
+  preflightOutput,
+  readIdList,
+  selectedQueryIds,
+  servingModel,
+} from '../inputs';
 import { trainingProgress } from '../progress';
 import { renderDemoReport } from '../report';
 import { interruptible } from '../signals';
@@ -183,12 +196,8 @@ export function registerCommands(program: Command): void {
         await selectTensorBackend(flags.backend);
         const data = await loadData(flags, { queries: true, relevance: true });
         if (k > data.items.size) throw usageError(`--top-k ${k} is more than the ${data.items.size} items`, '--top-k');
-        const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
-        const unknownQuery = queryIds.findIndex((id) => !data.queries?.has(id));
-        if (unknownQuery !== -1) throw new MissingItemsError([queryIds[unknownQuery] as string], { location: { file: flags.queryIds }, what: 'query' });
-        const serving = flags.adapter
-          ? await loadAdapter(flags.adapter, { queries: data.queries })
-          : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+        const queryIds = await selectedQueryIds(flags.queryIds, data);
+        const serving = await servingModel(flags.adapter, data);
         const lists = await retrieveTopK(
           serving,
           queryIds.map((id) => ({ kind: 'id', id }) as const),
@@ -242,9 +251,7 @@ export function registerCommands(program: Command): void {
         await selectTensorBackend(flags.backend);
         const data = await loadData(flags);
         const sessions = await loadSessions(flags.sessions, data, { dropMissingEvents: flags.dropMissingEvents });
-        const model = flags.adapter
-          ? await loadAdapter(flags.adapter, { queries: data.queries })
-          : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+        const model = await servingModel(flags.adapter, data);
         const extractor = new FeaturesExtractor(model, {
           queries: data.queries,
           confidenceCalculator: confidenceOf(flags.confidence),
@@ -427,12 +434,8 @@ export function registerCommands(program: Command): void {
       if (flags.run) await preflightOutput(flags.run);
       await selectTensorBackend(flags.backend);
       const data = await loadData(flags, { queries: true, relevance: true });
-      const queryIds = flags.queryIds ? await readIdList(flags.queryIds) : [...(data.relevance?.keys() ?? [])].filter((id) => data.queries?.has(id));
-      const unknownQuery = queryIds.findIndex((id) => !data.queries?.has(id));
-      if (unknownQuery !== -1) throw new MissingItemsError([queryIds[unknownQuery] as string], { location: { file: flags.queryIds }, what: 'query' });
-      const model = flags.adapter
-        ? await loadAdapter(flags.adapter, { queries: data.queries })
-        : new LinearAdapter({ inputDimension: data.items.dimension, queries: data.queries });
+      const queryIds = await selectedQueryIds(flags.queryIds, data);
+      const model = await servingModel(flags.adapter, data);
       try {
         const metrics = await evaluateRetrieval(model, queryIds, data.relevance ?? new Map(), data.items, { k });
         if (flags.run) {
