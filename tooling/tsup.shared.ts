@@ -15,6 +15,11 @@ export function packageBuild(overrides: Options = {}): Options {
     platform: 'neutral',
     splitting: false,
     treeshake: true,
+    // Maps point at the shipped src/ instead of embedding it, so a bundled
+    // third-party module (tfjs-core's gradients in tensor) adds no sources.
+    esbuildOptions(options) {
+      options.sourcesContent = false;
+    },
     ...overrides,
   };
 }

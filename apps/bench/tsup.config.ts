@@ -14,8 +14,6 @@ export default defineConfig([
     noExternal: [/.*/],
     esbuildOptions(options) {
       options.conditions = ['browser', 'module', 'import', 'default'];
-      // core reads files through dynamic imports of Node modules that a page never reaches.
-      options.external = ['node:*', 'fs', 'fs/promises', 'path', 'readline'];
     },
     dts: false,
     sourcemap: false,

@@ -11,11 +11,14 @@ const require = createRequire(import.meta.url);
  * are not run), the package is present but its native binding is not: the
  * error then names `tfjs_binding.node`, and that is the reason reported.
  */
-function loadTfjsNode(name: string): { ok: true } | { ok: false; reason: string } {
+function loadTfjsNode(name: string, offlineBuild: string): { ok: true } | { ok: false; reason: string } {
   try {
     require.resolve(name);
   } catch {
-    return { ok: false, reason: `${name} is not installed` };
+    return {
+      ok: false,
+      reason: `${name} is not installed${offlineBuild}`,
+    };
   }
   try {
     // TensorFlow's C++ logging would greet every run with CPU-feature notes.
@@ -26,15 +29,19 @@ function loadTfjsNode(name: string): { ok: true } | { ok: false; reason: string 
     const message = (error as Error).message.split('\n')[0] ?? String(error);
     return {
       ok: false,
-      reason: `${name} is installed but its native addon does not load (${message}); its install script downloads libtensorflow, which needs network access to that host — or build the addon offline with tooling/scripts/build-tfjs-node.sh`,
+      reason: `${name} is installed but its native addon does not load (${message}); its install script downloads libtensorflow, which needs network access to that host${offlineBuild}`,
     };
   }
 }
 
+/** The command this package ships for machines where tfjs-node's own download cannot run (see bin/). */
+const OFFLINE_BUILD =
+  ' (an optional dependency: npm leaves it out when its install script cannot download libtensorflow); `npx clicktune-build-tfjs-node` installs it and builds its addon offline';
+
 /** tfjs-node: TensorFlow's C library with a multi-threaded BLAS. */
 export function nodeBackend(): BackendDescriptor {
   let loaded: ReturnType<typeof loadTfjsNode> | undefined;
-  const load = () => (loaded ??= loadTfjsNode('@tensorflow/tfjs-node'));
+  const load = () => (loaded ??= loadTfjsNode('@tensorflow/tfjs-node', OFFLINE_BUILD));
   return {
     ...NODE_BACKENDS.node,
     probe: async () => {
@@ -68,7 +75,7 @@ export function nodeGpuBackend(): BackendDescriptor {
     ...NODE_BACKENDS['node-gpu'],
     probe: async () => {
       const cuda = cudaReport();
-      const loaded = loadTfjsNode('@tensorflow/tfjs-node-gpu');
+      const loaded = loadTfjsNode('@tensorflow/tfjs-node-gpu', '');
       const missing = [...cuda.missing, ...(loaded.ok ? [] : [loaded.reason])];
       return missing.length === 0 ? { available: true, detail: 'tfjs-node-gpu 4.22 (CUDA)' } : { available: false, reason: missing.join('; ') };
     },

@@ -1,9 +1,8 @@
 // Importing this package registers the wasm backend in ClickTune's default
-// registry (as tfjs backends register themselves); `wasmBackend()` is the
-// explicit factory for bundlers and tests.
+// registry; `setWasmPaths` tells that registered backend where its files are served.
 import { registerBackend } from '@clicktune/backends';
 import { wasmBackend } from './wasm';
 
 registerBackend(wasmBackend());
 
-export { type WasmBackendOptions, wasmBackend } from './wasm';
+export { setWasmPaths, WASM_FILES, type WasmBackendOptions, wasmBackend } from './wasm';

@@ -1,6 +1,6 @@
 import { ClickTuneError } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultRegistry, describeBackends, selectBackend } from './index';
 import { type BackendDescriptor, BackendRegistry } from './registry';
 
@@ -49,7 +49,14 @@ describe('BackendRegistry selection', () => {
     registry.register(descriptor('absent', 8, { available: false, reason: 'no GPU' }));
     registry.register(descriptor('explicit-only', -1));
     registry.register(descriptor('fine', 1));
-    expect((await registry.select(undefined, {})).name).toBe('fine');
+    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation((message: string) => void warnings.push(message));
+    const chosen = await registry.select(undefined, {});
+    warn.mockRestore();
+    expect(chosen.name).toBe('fine');
+    // Falling back from a backend that should have started is said out loud, once, with its reason; an unavailable one is not.
+    expect(chosen.passedOver).toEqual(['backend "broken" failed to start: driver crashed']);
+    expect(warnings).toEqual(['clicktune: backend "broken" failed to start: driver crashed; using "fine" instead']);
     const described = await registry.describe();
     expect(described.map((entry) => [entry.name, entry.available, entry.detail])).toEqual([
       ['broken', false, 'failed to start: driver crashed'],

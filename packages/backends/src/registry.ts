@@ -16,6 +16,8 @@ export interface ActiveBackend {
   /** The tfjs backend name set with `tf.setBackend`, or null for the reference. */
   readonly tfjsBackend: string | null;
   readonly detail: string;
+  /** Backends that auto-selection preferred but that probed available and failed to start, with why (it warned about each). */
+  readonly passedOver?: readonly string[];
 }
 
 /**
@@ -150,6 +152,7 @@ export class BackendRegistry {
     const requested = requestedBackend(option, environment);
     if (requested !== undefined) return this.activate(requested);
     const tried: string[] = [];
+    const failedToStart: string[] = [];
     for (const descriptor of this.sorted()) {
       if (descriptor.priority < 0 || descriptor.autoSelect === false) continue;
       const probe = await this.probe(descriptor.name);
@@ -162,9 +165,15 @@ export class BackendRegistry {
         continue;
       }
       try {
-        return await this.activate(descriptor.name);
+        const active = await this.activate(descriptor.name);
+        if (failedToStart.length === 0) return active;
+        // A faster backend that should have run did not: say so instead of silently running slower.
+        for (const failure of failedToStart) console.warn(`clicktune: ${failure}; using ${JSON.stringify(active.name)} instead`);
+        return { ...active, passedOver: failedToStart };
       } catch (error) {
-        tried.push(`${descriptor.name}: ${ClickTuneError.isInstance(error) ? error.reason : (error as Error).message}`);
+        const reason = ClickTuneError.isInstance(error) ? error.reason : (error as Error).message;
+        tried.push(`${descriptor.name}: ${reason}`);
+        failedToStart.push(reason);
       }
     }
     throw new BackendUnavailableError(`no backend could start:\n${tried.map((line) => `  - ${line}`).join('\n')}`, { location: { field: 'backend' } });

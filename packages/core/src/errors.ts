@@ -71,7 +71,14 @@ export class ClickTuneError extends Error {
   }
 }
 
-function defineError(name: string, code: ClickTuneErrorCode) {
+/** A ClickTuneError subclass made by `defineError` (declared, so that public types name no runtime's Error statics). */
+interface ClickTuneErrorClass {
+  new (reason: string, options?: { location?: ErrorLocation; cause?: unknown }): ClickTuneError;
+  readonly prototype: ClickTuneError;
+  isInstance(error: unknown): error is ClickTuneError;
+}
+
+function defineError(name: string, code: ClickTuneErrorCode): ClickTuneErrorClass {
   const ErrorClass = class extends ClickTuneError {
     constructor(reason: string, options: { location?: ErrorLocation; cause?: unknown } = {}) {
       super(code, reason, options);

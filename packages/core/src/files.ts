@@ -1,14 +1,12 @@
 import type { Readable } from 'node:stream';
 import { ClickTuneError, FileAccessError, InvalidJsonError } from './errors';
+import { type FileContent, type JsonlEntry, type JsonlLine, parseJsonLine, STANDARD_STREAM } from './jsonl';
 
 /**
- * File IO for Node. `node:` modules are imported lazily, inside the
- * functions, so that bundling `@clicktune/core` for a browser does not pull
- * them in; the parsing functions beside these work on strings anywhere.
+ * File IO for Node. Bundlers resolve `@clicktune/core` to its browser build,
+ * where `files.browser.ts` stands in for this module, so a page never pulls
+ * in `node:` modules; the JSONL parsing in `jsonl.ts` works anywhere.
  */
-
-/** `-` means standard input (reading) or standard output (writing). */
-export const STANDARD_STREAM = '-';
 
 function describeFileError(error: unknown, file: string, verb: string): FileAccessError {
   const code = (error as { code?: string }).code;
@@ -76,34 +74,6 @@ async function* decodedLines(input: AsyncIterable<Uint8Array>, file: string): As
   if (pending.length > 0) yield decode(join(new Uint8Array(0)));
 }
 
-/** A parsed JSONL line with its 1-based line number. */
-export interface JsonlLine {
-  readonly line: number;
-  readonly value: unknown;
-}
-
-/** Parses one JSONL line; throws InvalidJsonError naming file and line. */
-export function parseJsonLine(text: string, line: number, file?: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidJsonError(`not valid JSON (${(error as Error).message})`, { location: { file, line }, cause: error });
-  }
-}
-
-/** Lines of a JSONL text (blank lines skipped), for browsers and tests. */
-export function* parseJsonl(text: string, file?: string): Generator<JsonlLine> {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  for (let index = 0; index < lines.length; index += 1) {
-    const content = lines[index] as string;
-    if (content.trim() === '') continue;
-    yield { line: index + 1, value: parseJsonLine(content, index + 1, file) };
-  }
-}
-
-/** A JSONL line that parsed, or the error of one that did not. */
-export type JsonlEntry = JsonlLine | { readonly line: number; readonly error: InvalidJsonError };
-
 /**
  * Streams a JSONL file line by line, yielding parse errors as entries rather
  * than throwing, so that a reader may report a bad line and go on.
@@ -166,8 +136,6 @@ export async function removeTemporaryFiles(): Promise<void> {
   await Promise.all([...temporaryFiles].map((file) => rm(file, { force: true }).catch(() => undefined)));
   temporaryFiles.clear();
 }
-
-export type FileContent = string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
 /**
  * Writes a file atomically: everything goes to a temporary file in the same

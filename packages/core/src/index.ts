@@ -16,21 +16,8 @@ export {
   MissingItemsError,
 } from './errors';
 export { FineTuningFeatures, type FineTuningFeaturesFields, validateDifferenceBounds } from './features';
-export {
-  type FileContent,
-  type JsonlEntry,
-  type JsonlLine,
-  parseJsonl,
-  parseJsonLine,
-  readBinaryFile,
-  readJsonl,
-  readJsonlEntries,
-  readTextLines,
-  STANDARD_STREAM,
-  removeTemporaryFiles,
-  writeFileAtomic,
-  writeJsonl,
-} from './files';
+export { readBinaryFile, readJsonl, readJsonlEntries, readTextLines, removeTemporaryFiles, writeFileAtomic, writeJsonl } from './files';
+export { type FileContent, type JsonlEntry, type JsonlLine, parseJsonl, parseJsonLine, STANDARD_STREAM } from './jsonl';
 export { describeValue, type IdLike, normalizeId } from './ids';
 export { type ListwiseOptions, type ListwisePlan, listwiseSessions, planListwiseBatch, validateListwise } from './listwise-plan';
 export {

@@ -1,5 +1,4 @@
-import { registerBackend } from '@clicktune/backends';
-import { wasmBackend } from '@clicktune/backend-wasm';
+import { setWasmPaths } from '@clicktune/backend-wasm';
 import fc from 'fast-check';
 import { inject } from 'vitest';
 
@@ -15,4 +14,4 @@ const seed = inject('fastCheckSeed');
 if (seed !== null) fc.configureGlobal({ seed });
 
 // A bundled page cannot find tfjs's .wasm files beside a script, so, as a user would, say where they are served.
-registerBackend(wasmBackend({ wasmPaths: inject('wasmPaths') }));
+setWasmPaths(inject('wasmPaths'));
