@@ -83,7 +83,7 @@ describe('the packages, packed and installed with npm into a fresh project', () 
     else rmSync(work, { recursive: true, force: true });
   });
 
-  it('installs every public tarball with npm, though tfjs-node cannot download libtensorflow', () => {
+  it('installs every public tarball with npm, though tfjs-node cannot download libtensorflow', { timeout: 60_000 }, () => {
     const files = readdirSync(tarballs);
     expect(files.some((file) => file.includes('clicktune-bench'))).toBe(false);
     expect(files.length).toBe(publicPackages().length);
@@ -114,7 +114,7 @@ describe('the packages, packed and installed with npm into a fresh project', () 
     expect(output.mistake).toBe('invalid-option');
   });
 
-  it('public types name no Node globals: a browser-only project (no @types/node) type-checks', () => {
+  it('public types name no Node globals: a browser-only project (no @types/node) type-checks', { timeout: 120_000 }, () => {
     succeeded(run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.browser.json'], project));
   });
 
@@ -130,7 +130,7 @@ describe('the packages, packed and installed with npm into a fresh project', () 
       bundled = run(join(project, 'node_modules/.bin/esbuild'), ['browser.ts', '--bundle', `--outfile=${bundle}`], project);
     }, 120_000);
 
-    it('bundles without any flag beyond --bundle, and without Node modules', () => {
+    it('bundles without any flag beyond --bundle, and without Node modules', { timeout: 120_000 }, () => {
       expect(bundled.stderr).not.toMatch(/Could not resolve/);
       expect(bundled.status).toBe(0);
       const code = readFileSync(bundle, 'utf8');

@@ -8,16 +8,20 @@ import {
   EmptyInputError,
   MissingItemsError,
   type FineTuningInput,
+  queryOfKey,
   ItemsSet,
   readItemsBinary,
   readItemsJsonl,
+  type ReadSessionsOptions,
   readRelevance,
+  readSessions,
   readSessionsArray,
   readTextLines,
   type Relevance,
   type SessionWarning,
 } from '@clicktune/core';
 import { loadSample, SAMPLE_NAMES } from '@clicktune/datasets';
+import { ClickCounts } from '@clicktune/learn';
 import { LinearAdapter, loadAdapter } from '@clicktune/tensor';
 import { usageError } from './exit-codes';
 import type { Task } from './harness/experiment';
@@ -120,16 +124,64 @@ export async function loadTasks(flags: DataFlags, fallback: readonly string[]): 
   return tasks;
 }
 
-/** Sessions from a JSONL file or stdin (`-`); warnings (dropped events) go to stderr. */
-export async function loadSessions(file: string, data: Pick<LoadedData, 'items' | 'queries'>, options: { dropMissingEvents?: boolean } = {}): Promise<FineTuningInput[]> {
-  const sessions = await readSessionsArray(file, {
+function sessionOptions(data: Pick<LoadedData, 'items' | 'queries'>, options: { dropMissingEvents?: boolean }): ReadSessionsOptions {
+  return {
     missingEvents: options.dropMissingEvents ? 'drop' : 'error',
     check: catalogueCheck(data.items, data.queries),
     onWarning: (warning: SessionWarning) => process.stderr.write(`clicktune: warning: ${warning.location.file}:${warning.location.line}: ${warning.message}\n`),
-  });
-  // An empty file is a mistake, not a request to train on nothing.
-  if (sessions.length === 0) throw new EmptyInputError('no sessions in the file', { location: { file: file === '-' ? 'stdin' : file } });
+  };
+}
+
+// An empty file is a mistake, not a request to train on nothing.
+function requireSessions(count: number, file: string): void {
+  if (count === 0) throw new EmptyInputError('no sessions in the file', { location: { file: file === '-' ? 'stdin' : file } });
+}
+
+/** Sessions from a JSONL file or stdin (`-`); warnings (dropped events) go to stderr. */
+export async function loadSessions(file: string, data: Pick<LoadedData, 'items' | 'queries'>, options: { dropMissingEvents?: boolean } = {}): Promise<FineTuningInput[]> {
+  const sessions = await readSessionsArray(file, sessionOptions(data, options));
+  requireSessions(sessions.length, file);
   return sessions;
+}
+
+/** How a click log is read: streamed in process (sessions JSONL), or aggregated by DuckDB (Parquet, CSV, JSONL, globs). */
+export interface ClickLogReading {
+  readonly engine: 'stream' | 'duckdb';
+  readonly columns?: Readonly<Record<string, string>>;
+  readonly firstPosition?: 0 | 1;
+}
+
+/**
+ * The (query, item, position) counts of a click log: memory grows with the
+ * distinct cells, not with the sessions. Streamed, every session is validated
+ * as it is read; through DuckDB, the aggregated ids are checked against the
+ * catalogue (and the queries) afterwards.
+ */
+export async function loadClickCounts(
+  file: string,
+  data: Pick<LoadedData, 'items' | 'queries'>,
+  reading: ClickLogReading = { engine: 'stream' },
+  options: { dropMissingEvents?: boolean } = {},
+): Promise<ClickCounts> {
+  if (reading.engine === 'stream') {
+    const counts = await ClickCounts.fromStream(readSessions(file, sessionOptions(data, options)));
+    requireSessions(counts.sessions, file);
+    return counts;
+  }
+  const { readClickLog } = await import('@clicktune/duckdb');
+  const { counts, rows, shape } = await readClickLog(file, { columns: reading.columns, firstPosition: reading.firstPosition });
+  const unknownItems = new Set<string>();
+  for (const cell of counts.cells()) if (!data.items.has(cell.item)) unknownItems.add(cell.item);
+  if (unknownItems.size > 0) throw new MissingItemsError([...unknownItems], { location: { file } });
+  if (data.queries) {
+    const unknownQueries = counts
+      .queries()
+      .map((key) => queryOfKey(key))
+      .flatMap((query) => (query.kind === 'id' && !data.queries?.has(query.id) ? [query.id] : []));
+    if (unknownQueries.length > 0) throw new MissingItemsError(unknownQueries, { location: { file }, what: 'query' });
+  }
+  process.stderr.write(`clicktune: DuckDB aggregated ${rows} ${shape === 'sessions' ? 'sessions' : 'impressions'} into ${counts.size} (query, item, position) cells\n`);
+  return counts;
 }
 
 /**

@@ -48,6 +48,16 @@ const extract = (...more: string[]) => ['extract', ...data, '--sessions', 'sessi
 const evaluate = (...more: string[]) => ['evaluate', ...judged, ...more];
 const simulate = (...more: string[]) => ['simulate', ...judged, '--out', 'out', ...more];
 
+/** The base sessions as a warehouse keeps them: one row per impression, its own column names, 1-based ranks. */
+function impressionsCsv(): string {
+  const rows = ['term,product,rank,hit'];
+  for (const line of baseFiles()['sessions.jsonl'].trim().split('\n')) {
+    const session = JSON.parse(line) as { query: string; results: string[]; events: string[] };
+    session.results.forEach((item, position) => rows.push(`${session.query},${item},${position + 1},${session.events.includes(item) ? 'true' : 'false'}`));
+  }
+  return `${rows.join('\n')}\n`;
+}
+
 /** A safetensors file from a header object and float data. */
 export function safetensors(header: unknown, data: Float32Array = new Float32Array(0)): Uint8Array {
   const json = Buffer.from(JSON.stringify(header));
@@ -535,5 +545,55 @@ export const CASES: readonly BadInputCase[] = [
     code: 4,
     message: /out: cannot write here: it is a folder/,
     output: '',
+  },
+  // Click logs aggregated by DuckDB (train --sessions logs.csv / .parquet / a glob).
+  {
+    name: 'an impressions CSV with mapped columns and 1-based ranks',
+    class: 'valid input',
+    files: { 'log.csv': impressionsCsv() },
+    args: train('--sessions', 'log.csv', '--map', 'query=term,item=product,position=rank,clicked=hit', '--first-position', '1', '--epochs', '1', '--folds', '1'),
+    code: 0,
+  },
+  { name: '--engine sql', class: 'flags', args: train('--engine', 'sql'), code: 2, message: /^clicktune: --engine must be auto, duckdb or stream, got "sql"$/ },
+  { name: '--map without =', class: 'flags', args: train('--sessions', 'log.csv', '--map', 'query'), code: 2, message: /--map: "query" is not field=column/ },
+  { name: '--map __proto__=x', class: 'flags', args: train('--sessions', 'log.csv', '--map', '__proto__=x'), code: 2, message: /--map: "__proto__=x" is not field=column/ },
+  { name: '--map naming a field twice', class: 'flags', args: train('--sessions', 'log.csv', '--map', 'query=a,query=b'), code: 2, message: /--map names query twice/ },
+  { name: '--first-position 2', class: 'flags', args: train('--first-position', '2'), code: 2, message: /--first-position must be 0 or 1/ },
+  {
+    name: 'a Parquet log for the pairwise method',
+    class: 'flags',
+    args: train('--sessions', 'log.parquet', '--method', 'pairwise'),
+    code: 2,
+    message: /the pairwise method trains on whole sessions/,
+  },
+  {
+    name: '--engine stream for a glob',
+    class: 'flags',
+    args: train('--sessions', 'logs/*.parquet', '--engine', 'stream'),
+    code: 2,
+    message: /--engine stream reads sessions JSONL/,
+  },
+  {
+    name: 'a glob that matches no file',
+    class: 'location',
+    args: train('--sessions', 'absent/*.parquet'),
+    code: 4,
+    message: /absent\/\*\.parquet: no such file|absent\/\*\.parquet: cannot read it/,
+  },
+  {
+    name: 'an impressions CSV naming an item not in the catalogue',
+    class: 'location',
+    files: { 'log.csv': `query,item,position,clicked\nq0,i0,0,1\nq0,ghost,1,0\n` },
+    args: train('--sessions', 'log.csv'),
+    code: 3,
+    message: /log\.csv: 1 unknown item id: "ghost"/,
+  },
+  {
+    name: 'an impressions CSV with a position that is not a number',
+    class: 'location',
+    files: { 'log.csv': `query,item,position,clicked\nq0,i0,0,1\nq0,i1,second,0\n` },
+    args: train('--sessions', 'log.csv'),
+    code: 3,
+    message: /log\.csv: 1 rows have a position that is not a whole number ≥ 0/,
   },
 ];

@@ -34,3 +34,4 @@ export {
   type PairEstimate,
   type PropensityEstimate,
 } from './propensities';
+export { type ClickCell, type ClickColumns, ClickCounts } from './click-counts';

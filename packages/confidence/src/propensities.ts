@@ -1,4 +1,5 @@
 import { EmptyInputError, type FineTuningInput, InvalidOptionError, queryKeyOf } from '@clicktune/core';
+import { type ClickColumns, ClickCounts } from './click-counts';
 
 /** One shown result: which query and item, at which 0-based position, and whether it was clicked. */
 export interface ClickObservation {
@@ -48,58 +49,59 @@ export interface PropensityEstimate {
  * "not examined" and "examined, not relevant"; the M-step re-estimates θ_k
  * and γ_{q,d} from the expected counts. θ is identifiable only where the
  * same (query, item) is shown at several positions (rankings that change,
- * or exploration); estimates are clipped into [minPropensity, 1].
+ * or exploration); estimates are clipped into [minPropensity, 1]. It runs
+ * on (query, item, position) counts — `ClickCounts`, or observations
+ * aggregated into them — so its cost per iteration grows with the distinct
+ * cells, not with the sessions.
  */
 export function estimatePropensitiesEm(
-  observations: readonly ClickObservation[],
+  input: readonly ClickObservation[] | ClickCounts,
   options: { positions?: number; iterations?: number; tolerance?: number; minPropensity?: number } = {},
 ): PropensityEstimate {
-  if (observations.length === 0) throw new EmptyInputError('no click observations to estimate propensities from');
-  const positions = options.positions ?? 1 + observations.reduce((max, observation) => Math.max(max, observation.position), 0);
+  const columns = input instanceof ClickCounts ? input.columns() : observationColumns(input);
+  const { cellPairs, cellPositions, impressions, clicks } = columns;
+  const cells = cellPairs.length;
+  if (cells === 0) throw new EmptyInputError('no click observations to estimate propensities from');
+  const positions = options.positions ?? 1 + cellPositions.reduce((max, position) => Math.max(max, position), 0);
   const maxIterations = options.iterations ?? 200;
   const tolerance = options.tolerance ?? 1e-7;
   const minPropensity = options.minPropensity ?? 1e-3;
   if (!Number.isInteger(positions) || positions < 1) throw new InvalidOptionError(`positions must be a positive integer, got ${positions}`);
 
-  const pairIndex = new Map<string, number>();
-  const pairOf = new Int32Array(observations.length);
-  observations.forEach((observation, index) => {
-    const key = `${observation.query}\u0000${observation.item}`;
-    let pair = pairIndex.get(key);
-    if (pair === undefined) {
-      pair = pairIndex.size;
-      pairIndex.set(key, pair);
-    }
-    pairOf[index] = pair;
-  });
+  const pairCount = columns.pairItems.length;
   const theta = new Float64Array(positions).fill(0.5);
-  const gamma = new Float64Array(pairIndex.size).fill(0.5);
+  const gamma = new Float64Array(pairCount).fill(0.5);
+  // Impressions per position and per pair do not change between iterations.
+  const thetaCount = new Float64Array(positions);
+  const gammaCount = new Float64Array(pairCount);
+  const pairClicks = new Float64Array(pairCount);
+  for (let cell = 0; cell < cells; cell += 1) {
+    const position = Math.min(cellPositions[cell] as number, positions - 1);
+    const pair = cellPairs[cell] as number;
+    thetaCount[position] = (thetaCount[position] as number) + (impressions[cell] as number);
+    gammaCount[pair] = (gammaCount[pair] as number) + (impressions[cell] as number);
+    pairClicks[pair] = (pairClicks[pair] as number) + (clicks[cell] as number);
+  }
   const logLikelihood: number[] = [];
   let iteration = 0;
   for (; iteration < maxIterations; iteration += 1) {
     const thetaNumerator = new Float64Array(positions);
-    const thetaCount = new Float64Array(positions);
-    const gammaNumerator = new Float64Array(gamma.length);
-    const gammaCount = new Float64Array(gamma.length);
+    const gammaNumerator = new Float64Array(pairCount);
     let likelihood = 0;
-    observations.forEach((observation, index) => {
-      const position = Math.min(observation.position, positions - 1);
-      const pair = pairOf[index] as number;
+    // Each cell stands for its impressions: its clicks count whole, its non-clicks are split as one observation's would be, times their number.
+    for (let cell = 0; cell < cells; cell += 1) {
+      const position = Math.min(cellPositions[cell] as number, positions - 1);
+      const pair = cellPairs[cell] as number;
       const examine = theta[position] as number;
       const relevant = gamma[pair] as number;
-      thetaCount[position] = (thetaCount[position] as number) + 1;
-      gammaCount[pair] = (gammaCount[pair] as number) + 1;
-      if (observation.clicked) {
-        thetaNumerator[position] = (thetaNumerator[position] as number) + 1;
-        gammaNumerator[pair] = (gammaNumerator[pair] as number) + 1;
-        likelihood += Math.log(Math.max(examine * relevant, 1e-300));
-      } else {
-        const noClick = Math.max(1 - examine * relevant, 1e-300);
-        thetaNumerator[position] = (thetaNumerator[position] as number) + (examine * (1 - relevant)) / noClick;
-        gammaNumerator[pair] = (gammaNumerator[pair] as number) + ((1 - examine) * relevant) / noClick;
-        likelihood += Math.log(noClick);
-      }
-    });
+      const clicked = clicks[cell] as number;
+      const skipped = (impressions[cell] as number) - clicked;
+      const noClick = Math.max(1 - examine * relevant, 1e-300);
+      thetaNumerator[position] = (thetaNumerator[position] as number) + clicked + (skipped * (examine * (1 - relevant))) / noClick;
+      gammaNumerator[pair] = (gammaNumerator[pair] as number) + clicked + (skipped * ((1 - examine) * relevant)) / noClick;
+      if (clicked > 0) likelihood += clicked * Math.log(Math.max(examine * relevant, 1e-300));
+      if (skipped > 0) likelihood += skipped * Math.log(noClick);
+    }
     logLikelihood.push(likelihood);
     let change = 0;
     for (let position = 0; position < positions; position += 1) {
@@ -108,7 +110,7 @@ export function estimatePropensitiesEm(
       change = Math.max(change, Math.abs(next - (theta[position] as number)));
       theta[position] = next;
     }
-    for (let pair = 0; pair < gamma.length; pair += 1) {
+    for (let pair = 0; pair < pairCount; pair += 1) {
       gamma[pair] = Math.min(1, Math.max(1e-6, (gammaNumerator[pair] as number) / (gammaCount[pair] as number)));
     }
     if (change < tolerance) {
@@ -116,19 +118,56 @@ export function estimatePropensitiesEm(
       break;
     }
   }
-  const pairKeys = [...pairIndex.keys()];
-  const clickCounts = new Float64Array(gamma.length);
-  const impressionCounts = new Float64Array(gamma.length);
-  observations.forEach((observation, index) => {
-    const pair = pairOf[index] as number;
-    impressionCounts[pair] = (impressionCounts[pair] as number) + 1;
-    if (observation.clicked) clickCounts[pair] = (clickCounts[pair] as number) + 1;
-  });
-  const pairs = pairKeys.map((key, pair) => {
-    const [query, item] = key.split('\u0000') as [string, string];
-    return { query, item, attractiveness: gamma[pair] as number, impressions: impressionCounts[pair] as number, clicks: clickCounts[pair] as number };
-  });
+  const pairs = columns.pairItems.map((item, pair) => ({
+    query: columns.pairQueries[pair] as string,
+    item,
+    attractiveness: gamma[pair] as number,
+    impressions: gammaCount[pair] as number,
+    clicks: pairClicks[pair] as number,
+  }));
   return { propensities: theta, pairs, iterations: iteration, logLikelihood };
+}
+
+/** Observations aggregated into (query, item, position) cells, pairs in first-seen order. */
+function observationColumns(observations: readonly ClickObservation[]): ClickColumns {
+  const pairIndex = new Map<string, number>();
+  const pairQueries: string[] = [];
+  const pairItems: string[] = [];
+  const cellIndex = new Map<string, number>();
+  const cellPairs: number[] = [];
+  const cellPositions: number[] = [];
+  const impressions: number[] = [];
+  const clicks: number[] = [];
+  for (const observation of observations) {
+    const pairKey = `${observation.query}\u0000${observation.item}`;
+    let pair = pairIndex.get(pairKey);
+    if (pair === undefined) {
+      pair = pairItems.length;
+      pairIndex.set(pairKey, pair);
+      pairQueries.push(observation.query);
+      pairItems.push(observation.item);
+    }
+    const cellKey = `${pair}\u0000${observation.position}`;
+    let cell = cellIndex.get(cellKey);
+    if (cell === undefined) {
+      cell = cellPairs.length;
+      cellIndex.set(cellKey, cell);
+      cellPairs.push(pair);
+      cellPositions.push(observation.position);
+      impressions.push(0);
+      clicks.push(0);
+    }
+    impressions[cell] = (impressions[cell] as number) + 1;
+    if (observation.clicked) clicks[cell] = (clicks[cell] as number) + 1;
+  }
+  return {
+    pairQueries,
+    pairItems,
+    cellPairs: Int32Array.from(cellPairs),
+    cellPositions: Int32Array.from(cellPositions),
+    impressions: Float64Array.from(impressions),
+    clicks: Float64Array.from(clicks),
+  };
 }
 
 /**

@@ -64,5 +64,5 @@ export {
   type SkipReason,
   serializeBatchPlan,
 } from './planner';
-export { isTestSessionByItems, queryKey, queryKeyOf, queryOfKey, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';
+export { heldOutQueries, isTestSessionByItems, queryKey, queryKeyOf, queryOfKey, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';
 export { decodeSafetensors, encodeSafetensors, type NamedFloatTensor, type SafetensorsContent } from './safetensors';

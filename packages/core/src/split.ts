@@ -42,13 +42,21 @@ export function queryKeyOf(input: FineTuningInput): string {
  * query is ever trained on.
  */
 export function splitByQueries(sessions: readonly FineTuningInput[], options: { testFraction: number; random: SeededRandom }): SessionSplit & { testQueries: Set<string> } {
-  checkFraction(options.testFraction);
-  const keys = [...new Set(sessions.map(queryKeyOf))].sort();
-  options.random.shuffle(keys);
-  const testQueries = new Set(keys.slice(0, Math.round(keys.length * options.testFraction)));
+  const testQueries = heldOutQueries(
+    sessions.map((session) => queryKeyOf(session)),
+    options,
+  );
   const split: SessionSplit = { train: [], test: [] };
   for (const session of sessions) (testQueries.has(queryKeyOf(session)) ? split.test : split.train).push(session);
   return { ...split, testQueries };
+}
+
+/** The query keys `splitByQueries` holds out: a seeded share of the distinct keys (sorted, then shuffled), for logs kept as counts too. */
+export function heldOutQueries(keys: Iterable<string>, options: { testFraction: number; random: SeededRandom }): Set<string> {
+  checkFraction(options.testFraction);
+  const distinct = [...new Set(keys)].sort();
+  options.random.shuffle(distinct);
+  return new Set(distinct.slice(0, Math.round(distinct.length * options.testFraction)));
 }
 
 /** By time: the latest share of sessions (by timestamp; sessions without one count as oldest) is the test set. */

@@ -1,4 +1,4 @@
-import { clickObservations, estimatePropensitiesEm } from '@clicktune/confidence';
+import { ClickCounts, estimatePropensitiesEm } from '@clicktune/confidence';
 import { FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf, queryOfKey } from '@clicktune/core';
 import { rankingMetrics } from '@clicktune/reference';
 import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions } from '@clicktune/tensor';
@@ -7,7 +7,17 @@ import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions 
  * Click labels: click-model relevance instead of raw clicks (for training
  * lists) and click judgements (for selecting and gating on held-out
  * queries). Maps here are keyed by `queryKeyOf` (`id:…`, `text:…`, `embedding:…`).
+ * Each works on the sessions or on their `ClickCounts` (what a stream or a
+ * SQL GROUP BY gives): the counts are all they need.
  */
+
+/** A click log: the sessions, or their (query, item, position) counts. */
+export type ClickLog = readonly FineTuningInput[] | ClickCounts;
+
+/** The log's counts (top 10 positions), counted once when given sessions. */
+export function clickCountsOf(log: ClickLog): ClickCounts {
+  return log instanceof ClickCounts ? log : ClickCounts.fromSessions(log, 10);
+}
 export interface ClickLabelOptions {
   /** A pair is relevant when its attractiveness γ (with θ₁ rescaled to `topExamination`) reaches this… */
   readonly threshold?: number;
@@ -30,16 +40,16 @@ interface PairEvidence {
   readonly examinations: number;
 }
 
-function pairEvidence(sessions: readonly FineTuningInput[], options: ClickLabelOptions): PairEvidence[] {
-  const observations = clickObservations(sessions, 10);
-  if (observations.length === 0) return [];
-  const estimate = estimatePropensitiesEm(observations, { positions: 10 });
+function pairEvidence(log: ClickLog, options: ClickLabelOptions): PairEvidence[] {
+  const counts = clickCountsOf(log);
+  if (counts.size === 0) return [];
+  const estimate = estimatePropensitiesEm(counts, { positions: 10 });
   // θ is identified only up to scale: fix the top position's.
   const scale = (estimate.propensities[0] as number) / (options.topExamination ?? 0.68);
   const examined = new Map<string, number>();
-  for (const observation of observations) {
-    const key = `${observation.query}\u0000${observation.item}`;
-    examined.set(key, (examined.get(key) ?? 0) + (estimate.propensities[Math.min(observation.position, 9)] as number) / scale);
+  for (const cell of counts.cells()) {
+    const key = `${cell.query}\u0000${cell.item}`;
+    examined.set(key, (examined.get(key) ?? 0) + (cell.impressions * (estimate.propensities[Math.min(cell.position, 9)] as number)) / scale);
   }
   return estimate.pairs.map((pair) => ({
     query: pair.query,
@@ -67,8 +77,8 @@ function group(pairs: readonly PairEvidence[], grade: (pair: PairEvidence) => nu
  * (query, item)'s attractiveness γ from all sessions of the query; a pair
  * with γ ≥ threshold and at least minClicks clicks is relevant (grade 1).
  */
-export function clickModelRelevance(sessions: readonly FineTuningInput[], options: ClickLabelOptions = {}): Map<string, Map<string, number>> {
-  return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : null));
+export function clickModelRelevance(log: ClickLog, options: ClickLabelOptions = {}): Map<string, Map<string, number>> {
+  return group(pairEvidence(log, options), (pair) => (pair.relevant ? 1 : null));
 }
 
 /**
@@ -80,13 +90,10 @@ export function clickModelRelevance(sessions: readonly FineTuningInput[], option
  * grade (in [0, 1]) instead of 1 or 0, so a query with a clicked but not
  * relevant result can still be scored.
  */
-export function clickJudgements(
-  sessions: readonly FineTuningInput[],
-  options: ClickLabelOptions & { minExamination?: number; graded?: boolean } = {},
-): Map<string, Map<string, number>> {
+export function clickJudgements(log: ClickLog, options: ClickLabelOptions & { minExamination?: number; graded?: boolean } = {}): Map<string, Map<string, number>> {
   const minExamination = options.minExamination ?? 4;
-  if (options.graded) return group(pairEvidence(sessions, options), (pair) => (pair.relevant || pair.examinations >= minExamination ? pair.attractiveness : null));
-  return group(pairEvidence(sessions, options), (pair) => (pair.relevant ? 1 : pair.examinations >= minExamination ? 0 : null));
+  if (options.graded) return group(pairEvidence(log, options), (pair) => (pair.relevant || pair.examinations >= minExamination ? pair.attractiveness : null));
+  return group(pairEvidence(log, options), (pair) => (pair.relevant ? 1 : pair.examinations >= minExamination ? 0 : null));
 }
 
 function sessionInit(query: QueryReference): string | { text: string } | { embedding: number[] } {
@@ -138,17 +145,11 @@ export async function judgedNdcg(model: EmbeddingModel, judgements: ReadonlyMap<
  * are left out: the listwise term needs a positive.
  */
 export function relevanceSessions(
-  sessions: readonly FineTuningInput[],
+  log: ClickLog,
   relevance: ReadonlyMap<string, ReadonlyMap<string, number>>,
   options: { candidates?: ReadonlyMap<string, readonly string[]> } = {},
 ): FineTuningInput[] {
-  const shown = new Map<string, { query: QueryReference; items: Set<string> }>();
-  for (const session of sessions) {
-    const key = queryKeyOf(session);
-    const entry = shown.get(key) ?? { query: session.query, items: new Set<string>() };
-    for (const id of session.results) entry.items.add(id);
-    shown.set(key, entry);
-  }
+  const shown = shownResults(log);
   const labelled: FineTuningInput[] = [];
   for (const [key, entry] of shown) {
     const relevant = [...(relevance.get(key)?.keys() ?? [])].filter((id) => entry.items.has(id));
@@ -161,10 +162,28 @@ export function relevanceSessions(
   return labelled;
 }
 
-/** The top `k` of a model for every query of the sessions, keyed by `queryKeyOf`: candidates for `relevanceSessions`. */
-export async function topCandidates(model: EmbeddingModel, sessions: readonly FineTuningInput[], items: ItemsSet, k = 20): Promise<Map<string, string[]>> {
+/** Each query of a log with the results it was shown (first-seen order; counts hold the top 10 positions only). */
+function shownResults(log: ClickLog): Map<string, { query: QueryReference; items: Set<string> }> {
+  const shown = new Map<string, { query: QueryReference; items: Set<string> }>();
+  if (log instanceof ClickCounts) {
+    for (const key of log.queries()) shown.set(key, { query: log.queryReference(key) as QueryReference, items: new Set() });
+    for (const cell of log.cells()) shown.get(cell.query)?.items.add(cell.item);
+    return shown;
+  }
+  for (const session of log) {
+    const key = queryKeyOf(session);
+    const entry = shown.get(key) ?? { query: session.query, items: new Set<string>() };
+    for (const id of session.results) entry.items.add(id);
+    shown.set(key, entry);
+  }
+  return shown;
+}
+
+/** The top `k` of a model for every query of the log, keyed by `queryKeyOf`: candidates for `relevanceSessions`. */
+export async function topCandidates(model: EmbeddingModel, log: ClickLog, items: ItemsSet, k = 20): Promise<Map<string, string[]>> {
   const queries = new Map<string, QueryReference>();
-  for (const session of sessions) queries.set(queryKeyOf(session), session.query);
+  if (log instanceof ClickCounts) for (const key of log.queries()) queries.set(key, log.queryReference(key) as QueryReference);
+  else for (const session of log) queries.set(queryKeyOf(session), session.query);
   const lists = await retrieveTopK(model, [...queries.values()], items, { k });
   return new Map([...queries.keys()].map((key, index) => [key, (lists[index] ?? []).map((entry) => entry.id)]));
 }

@@ -1,9 +1,10 @@
-import { InvalidOptionError, queryKeyOf } from '@clicktune/core';
+import type { ClickCounts } from '@clicktune/confidence';
+import { type FineTuningInput, InvalidOptionError, queryKeyOf } from '@clicktune/core';
 import { type EpochRecord, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
 import { clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
 import type { FineTuneOptions, FineTunePlan, FineTuneRun } from './fine-tune';
 import { deploymentGate } from './gate';
-import { extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
+import { clickLogOf, extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
 import type { LearnSettings } from './settings';
 
 /**
@@ -36,7 +37,10 @@ export async function crossFittedFineTune(
   settings: LearnSettings,
   trainerOptions: (overrides: Partial<TrainerOptions>) => TrainerOptions,
 ): Promise<FineTuneRun> {
-  const { items, sessions } = options;
+  const { items } = options;
+  const log = clickLogOf(options, settings);
+  const sessionCount = Array.isArray(log) ? log.length : (log as ClickCounts).sessions;
+  const queryCount = Array.isArray(log) ? new Set((log as readonly FineTuningInput[]).map(queryKeyOf)).size : (log as ClickCounts).queries().length;
   const folds = settings.folds;
   if (options.inServiceFolds && options.inServiceFolds.length !== folds)
     throw new InvalidOptionError(`inServiceFolds has ${options.inServiceFolds.length} adapters for ${folds} folds`, { location: { field: 'inServiceFolds' } });
@@ -45,15 +49,15 @@ export async function crossFittedFineTune(
   const start = options.adapter ?? newAdapter();
   const disposables: Array<{ dispose(): void }> = options.adapter ? [] : [start];
   try {
-    const relevance = fromEvents ? eventRelevance(sessions) : clickModelRelevance(sessions, settings.clickLabels);
-    const lists = relevance.size === 0 ? [] : relevanceSessions(sessions, relevance, { candidates: await topCandidates(start, sessions, items) });
-    const judgements = clickJudgements(sessions, { ...settings.clickLabels, minExamination: settings.minExamination, graded: settings.judgement === 'graded' });
+    const relevance = fromEvents ? eventRelevance(log as readonly FineTuningInput[]) : clickModelRelevance(log, settings.clickLabels);
+    const lists = relevance.size === 0 ? [] : relevanceSessions(log, relevance, { candidates: await topCandidates(start, log, items) });
+    const judgements = clickJudgements(log, { ...settings.clickLabels, minExamination: settings.minExamination, graded: settings.judgement === 'graded' });
     const judged = queriesWithRelevant(judgements);
     const criterion = { metric: 'click-judged NDCG@10', queries: `judged queries, out of fold (${folds}-fold cross-fitting)` };
     const plan: FineTunePlan = {
-      trainSessions: sessions.length,
-      validationSessions: sessions.length,
-      validationQueries: new Set(sessions.map(queryKeyOf)).size,
+      trainSessions: sessionCount,
+      validationSessions: sessionCount,
+      validationQueries: queryCount,
       trainingLists: lists.length,
       selection: `the number of epochs with the best ${selectionPrefix(settings)}out-of-fold click-judged NDCG@10 over ${judged.length} judged queries (${folds}-fold cross-fitting; the untrained adapter competing)`,
     };
@@ -62,7 +66,7 @@ export async function crossFittedFineTune(
     const inServiceScore = inServiceScores ? mean(inServiceScores) : null;
     const empty: TrainingResult = untrained(inServiceScore);
     if (lists.length === 0 || !inServiceScores) {
-      const why = lists.length === 0 ? tooFewClicks(sessions.length, 'sessions', settings) : 'no query has a click-judged relevant result';
+      const why = lists.length === 0 ? tooFewClicks(sessionCount, 'sessions', settings) : 'no query has a click-judged relevant result';
       const adapter = options.adapter ?? newAdapter();
       return {
         ...plan,

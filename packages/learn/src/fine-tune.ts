@@ -1,4 +1,5 @@
-import { type FineTuningInput, type ItemsSet, queryKeyOf, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
+import type { ClickCounts } from '@clicktune/confidence';
+import { type FineTuningInput, heldOutQueries, type ItemsSet, queryKeyOf, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
 import {
   type BatchProgress,
   type EmbeddingModel,
@@ -12,6 +13,7 @@ import {
 } from '@clicktune/tensor';
 import {
   CLICKTUNE_LISTWISE,
+  type ClickLog,
   clickJudgements,
   clickModelRelevance,
   eventRelevance,
@@ -22,11 +24,14 @@ import {
 } from './click-labels';
 import { crossFittedFineTune } from './cross-fit';
 import { deploymentGate, type GateCriterion, type GateDecision } from './gate';
-import { extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
+import { clickLogOf, extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
 import { type LearnSettings, type LearnSettingsInput, resolveSettings } from './settings';
 
 export interface FineTuneOptions {
-  readonly sessions: readonly FineTuningInput[];
+  /** The logged sessions. The clicktune method needs only their counts: pass `clicks` instead for a log read as a stream. */
+  readonly sessions?: readonly FineTuningInput[];
+  /** The log as (query, item, position) counts (`ClickCounts.fromStream(readSessions(file))`, or a SQL GROUP BY): clicktune method only. */
+  readonly clicks?: ClickCounts;
   readonly items: ItemsSet;
   readonly queries?: ItemsSet;
   readonly settings?: LearnSettingsInput;
@@ -76,6 +81,11 @@ export interface FineTunePlan {
   /** Training lists (clicktune: one per query with a click-model relevant result; pairwise: the sessions). */
   readonly trainingLists: number;
   readonly selection: string;
+  /**
+   * The validation query with most of the validation sessions, when it has at least half of them
+   * (a Zipf head query held out): the validation figures then mostly speak for that one query.
+   */
+  readonly dominantValidationQuery?: { readonly query: string; readonly sessions: number };
 }
 
 export interface FineTuneRun extends FineTunePlan {
@@ -119,31 +129,35 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
   });
   // Cross-fitting needs click judgements of every query; a labelled set or a fixed validation split asks for one held-out split.
   if (settings.folds > 1 && clickTune && !options.labelledSelection && !options.validationQueries) return crossFittedFineTune(options, settings, trainerOptions);
-  const split = options.validationQueries
-    ? splitOn(options.sessions, options.validationQueries)
-    : splitByQueries(options.sessions, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
-  const validationQueries = new Set(split.test.map(queryKeyOf)).size;
+  const split = splitLog(options, settings);
   const fromEvents = options.relevanceFrom === 'events';
   const adapter = options.adapter ?? settingsAdapter(options.items, settings, options.queries);
   const owned = options.adapter === undefined;
   const trainer: { current?: Trainer } = {};
   try {
-    const relevance = clickTune ? (fromEvents ? eventRelevance(split.train) : clickModelRelevance(split.train, settings.clickLabels)) : undefined;
+    const relevance = clickTune ? (fromEvents ? eventRelevance(split.train as readonly FineTuningInput[]) : clickModelRelevance(split.train, settings.clickLabels)) : undefined;
     // The starting adapter's top 20 head each list, so the listwise term also pushes down what it ranks too high.
     const trainSessions = relevance
       ? relevance.size === 0
         ? []
         : relevanceSessions(split.train, relevance, { candidates: await topCandidates(adapter, split.train, options.items) })
-      : split.train;
+      : (split.train as readonly FineTuningInput[]);
     const criterion = criterionOf(options, settings, split.test);
     const inService = options.inService;
     const selection = selectionOf(settings, criterion, inService !== undefined, options.labelledSelection !== undefined);
-    const plan: FineTunePlan = { trainSessions: split.train.length, validationSessions: split.test.length, validationQueries, trainingLists: trainSessions.length, selection };
+    const plan: FineTunePlan = {
+      trainSessions: split.trainSessions,
+      validationSessions: split.testSessions,
+      validationQueries: split.testQueries,
+      trainingLists: trainSessions.length,
+      selection,
+      ...(split.dominant ? { dominantValidationQuery: split.dominant } : {}),
+    };
     options.onPlan?.(plan);
     const inServiceScores = criterion ? await criterion.perQuery(inService ?? adapter) : null;
     const inServiceScore = inServiceScores ? mean(inServiceScores) : null;
     if (trainSessions.length === 0) {
-      const why = relevance ? tooFewClicks(split.train.length, 'training sessions', settings) : 'no training session';
+      const why = relevance ? tooFewClicks(split.trainSessions, 'training sessions', settings) : 'no training session';
       return {
         ...plan,
         settings,
@@ -177,7 +191,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
       }),
     );
     // The clicktune method selects on click judgements only: a pairwise validation loss over the validation sessions would be wasted work.
-    const result = await trainer.current.train(trainSessions, options.items, clickTune ? [] : split.test);
+    const result = await trainer.current.train(trainSessions, options.items, clickTune ? [] : (split.test as readonly FineTuningInput[]));
     const decision = await decide(settings, criterion, adapter, inServiceScores);
     return { ...plan, settings, adapter, result, inServiceScore, decision };
   } catch (error) {
@@ -200,7 +214,7 @@ async function decide(settings: LearnSettings, criterion: Criterion | undefined,
   return deploymentGate(criterion ?? { metric: 'click-judged NDCG@10', queries: 'judged validation queries' }, candidateScores, inServiceScores, settings.gate);
 }
 
-function criterionOf(options: FineTuneOptions, settings: LearnSettings, validation: readonly FineTuningInput[]): Criterion | undefined {
+function criterionOf(options: FineTuneOptions, settings: LearnSettings, validation: ClickLog): Criterion | undefined {
   const labelled = options.labelledSelection;
   if (labelled) {
     if (labelled.queries.length === 0) return undefined;
@@ -224,15 +238,45 @@ function selectionOf(settings: LearnSettings, criterion: Criterion | undefined, 
   return settings.patience > 0 ? 'the epoch with the lowest validation loss' : 'the last epoch';
 }
 
-/** Sessions of the given query keys are validation, the rest training. */
-function splitOn(sessions: readonly FineTuningInput[], validationQueries: ReadonlySet<string>): { train: FineTuningInput[]; test: FineTuningInput[] } {
+interface LogSplit {
+  readonly train: ClickLog;
+  readonly test: ClickLog;
+  readonly trainSessions: number;
+  readonly testSessions: number;
+  readonly testQueries: number;
+  readonly dominant?: { readonly query: string; readonly sessions: number };
+}
+
+/** The query holding at least half of the sessions, if one does. */
+function dominantQuery(sessionsByQuery: ReadonlyMap<string, number>, total: number): { query: string; sessions: number } | undefined {
+  let top: { query: string; sessions: number } | undefined;
+  for (const [query, sessions] of sessionsByQuery) if (!top || sessions > top.sessions) top = { query, sessions };
+  return top && total > 0 && top.sessions * 2 >= total ? top : undefined;
+}
+
+/** Held-out validation queries (the given ones, or a seeded share) with all their sessions; the rest trains. */
+function splitLog(options: FineTuneOptions, settings: LearnSettings): LogSplit {
+  const log = clickLogOf(options, settings);
+  if (!Array.isArray(log)) {
+    const counts = log as ClickCounts;
+    const held = options.validationQueries ?? heldOutQueries(counts.queries(), { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
+    const train = counts.restrictedTo((key) => !held.has(key));
+    const test = counts.restrictedTo((key) => held.has(key));
+    const dominant = dominantQuery(new Map(test.queries().map((key) => [key, test.sessionsOf(key)])), test.sessions);
+    return { train, test, trainSessions: train.sessions, testSessions: test.sessions, testQueries: test.queries().length, dominant };
+  }
+  const sessions = log as readonly FineTuningInput[];
   const split = { train: [] as FineTuningInput[], test: [] as FineTuningInput[] };
-  for (const session of sessions) (validationQueries.has(queryKeyOf(session)) ? split.test : split.train).push(session);
-  return split;
+  if (options.validationQueries) for (const session of sessions) (options.validationQueries.has(queryKeyOf(session)) ? split.test : split.train).push(session);
+  else Object.assign(split, splitByQueries(sessions, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) }));
+  const byQuery = new Map<string, number>();
+  for (const session of split.test) byQuery.set(queryKeyOf(session), (byQuery.get(queryKeyOf(session)) ?? 0) + 1);
+  return { ...split, trainSessions: split.train.length, testSessions: split.test.length, testQueries: byQuery.size, dominant: dominantQuery(byQuery, split.test.length) };
 }
 
 /** The held-out validation queries of a log (keys), as `fineTune` draws them: the same for every round of the same seed. */
-export function validationQueriesOf(sessions: readonly FineTuningInput[], settings: LearnSettingsInput = {}): Set<string> {
+export function validationQueriesOf(log: ClickLog, settings: LearnSettingsInput = {}): Set<string> {
   const resolved = resolveSettings(settings);
-  return splitByQueries(sessions, { testFraction: resolved.validationFraction, random: SeededRandom.fromSeed(resolved.seed) }).testQueries;
+  const keys = Array.isArray(log) ? (log as readonly FineTuningInput[]).map((session) => queryKeyOf(session)) : (log as ClickCounts).queries();
+  return heldOutQueries(keys, { testFraction: resolved.validationFraction, random: SeededRandom.fromSeed(resolved.seed) });
 }

@@ -1,6 +1,8 @@
 export {
   CLICKTUNE_LISTWISE,
   type ClickLabelOptions,
+  type ClickLog,
+  clickCountsOf,
   clickJudgements,
   clickModelRelevance,
   judgedNdcg,
@@ -11,6 +13,8 @@ export {
 } from './click-labels';
 /** Query keys live in core; re-exported because judgements and validation queries are keyed by them. */
 export { queryKey, queryKeyOf, queryOfKey } from '@clicktune/core';
+/** The counts a streamed log is read into; re-exported because `learnFromClicks` and `fineTune` take them as `clicks`. */
+export { ClickCounts } from '@clicktune/confidence';
 export { type FineTuneOptions, type FineTunePlan, type FineTuneRun, fineTune, validationQueriesOf } from './fine-tune';
 export { deploymentGate, GATE_DEFAULTS, type GateCriterion, type GateDecision, type GateOptions, type PairedComparison, pairedBootstrap } from './gate';
 export { type LearnFromClicksOptions, type LearnFromClicksResult, learnFromClicks } from './learn';

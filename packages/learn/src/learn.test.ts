@@ -4,6 +4,7 @@ import { positionBasedModel, simulateSessions } from '@clicktune/simulate';
 import { LinearAdapter } from '@clicktune/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ClickCounts } from '@clicktune/confidence';
 import { fineTune } from './fine-tune';
 import { learnFromClicks } from './learn';
 
@@ -191,5 +192,73 @@ describe('the deployment gate in the recipe', () => {
     expect(learned.deployed).toBe(true);
     expect(learned.decision.reason).toMatch(/the gate is off/);
     (learned.serve as LinearAdapter).dispose();
+  });
+});
+
+describe('the recipe on a streamed log', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('learns the same from the counts of a stream as from the sessions: same split, lists, history and decision, one split or cross-fitted', async () => {
+    const { items, queries, sessions } = task(40, 1600);
+    async function* stream() {
+      yield* sessions;
+    }
+    const clicks = await ClickCounts.fromStream(stream());
+    for (const settings of [
+      { ...LEARNABLE, epochs: 6 },
+      { ...LEARNABLE, epochs: 4, folds: 3 },
+    ]) {
+      const fromSessions = await fineTune({ sessions, items, queries, settings });
+      const fromCounts = await fineTune({ clicks, items, queries, settings });
+      const { adapter: adapterOfSessions, ...seenFromSessions } = fromSessions;
+      const { adapter: adapterOfCounts, ...seenFromCounts } = fromCounts;
+      expect(seenFromCounts).toEqual(seenFromSessions);
+      // Every session is counted once: split between training and validation, or (cross-fitted) all in both.
+      if (settings.folds === 1) expect(fromCounts.trainSessions + fromCounts.validationSessions).toBe(1600);
+      else expect([fromCounts.trainSessions, fromCounts.validationSessions]).toEqual([1600, 1600]);
+      expect(Array.from(await (adapterOfCounts.queryWeights as tf.Variable).data())).toEqual(Array.from(await (adapterOfSessions.queryWeights as tf.Variable).data()));
+      adapterOfSessions.dispose();
+      adapterOfCounts.dispose();
+    }
+  });
+
+  it('the pairwise method and events as relevance need whole sessions, and say so', async () => {
+    const { items, queries, sessions } = task(8, 100);
+    const clicks = ClickCounts.fromSessions(sessions);
+    await expect(fineTune({ clicks, items, queries, settings: { ...LEARNABLE, method: 'pairwise' } })).rejects.toThrow(/the pairwise method needs the sessions themselves/);
+    await expect(fineTune({ clicks, items, queries, relevanceFrom: 'events', settings: LEARNABLE })).rejects.toThrow(/relevanceFrom: events needs the sessions/);
+    await expect(fineTune({ items, queries, settings: LEARNABLE })).rejects.toThrow(/give the sessions or their click counts/);
+  });
+});
+
+describe('the validation split says where the sessions landed', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('names a validation query that holds at least half of the validation sessions', async () => {
+    const { items, queries, sessions } = task(12, 240);
+    // q0 repeated 300 times over: with q0 and q1 held out, q0 has 300 + its own of the validation sessions.
+    const q0 = sessions.filter((session) => session.query.kind === 'id' && session.query.id === 'q0');
+    const heavy = [...sessions, ...Array.from({ length: 300 }, (_, index) => q0[index % q0.length] as (typeof q0)[number])];
+    const q1 = sessions.filter((session) => session.query.kind === 'id' && session.query.id === 'q1').length;
+    const plans: Array<{ validationSessions: number; dominantValidationQuery?: { query: string; sessions: number } }> = [];
+    const run = await fineTune({
+      sessions: heavy,
+      items,
+      queries,
+      validationQueries: new Set(['id:q0', 'id:q1']),
+      settings: { ...LEARNABLE, epochs: 1 },
+      onPlan: (plan) => void plans.push(plan),
+    });
+    expect(plans[0]?.validationSessions).toBe(q0.length + 300 + q1);
+    expect(plans[0]?.dominantValidationQuery).toEqual({ query: 'id:q0', sessions: q0.length + 300 });
+    run.adapter.dispose();
+    // Spread evenly, no query dominates.
+    const even = await fineTune({ sessions, items, queries, validationQueries: new Set(['id:q0', 'id:q1', 'id:q2']), settings: { ...LEARNABLE, epochs: 1 } });
+    expect(even.dominantValidationQuery).toBeUndefined();
+    even.adapter.dispose();
   });
 });

@@ -1,3 +1,4 @@
+import type { ClickCounts } from '@clicktune/confidence';
 import type { FineTuningInput, ItemsSet } from '@clicktune/core';
 import type { EmbeddingModel, EpochRecord, LinearAdapter } from '@clicktune/tensor';
 import { fineTune } from './fine-tune';
@@ -6,8 +7,10 @@ import type { GateDecision } from './gate';
 import type { LearnSettings, LearnSettingsInput } from './settings';
 
 export interface LearnFromClicksOptions<Model extends EmbeddingModel> {
-  /** The logged search sessions (queries, shown results, clicks). */
-  readonly sessions: readonly FineTuningInput[];
+  /** The logged search sessions (queries, shown results, clicks)… */
+  readonly sessions?: readonly FineTuningInput[];
+  /** …or their (query, item, position) counts, for a log read as a stream (`ClickCounts.fromStream(readSessions(file))`) or aggregated in SQL. */
+  readonly clicks?: ClickCounts;
   /** The catalogue, with the base embeddings the adapter works on. */
   readonly items: ItemsSet;
   /** Query embeddings, when sessions name their queries by id. */
@@ -46,6 +49,7 @@ export interface LearnFromClicksResult<Model extends EmbeddingModel> {
 export async function learnFromClicks<Model extends EmbeddingModel = LinearAdapter>(options: LearnFromClicksOptions<Model>): Promise<LearnFromClicksResult<Model>> {
   const run = await fineTune({
     sessions: options.sessions,
+    clicks: options.clicks,
     items: options.items,
     queries: options.queries,
     settings: options.settings,

@@ -1,5 +1,7 @@
-import type { ItemsSet } from '@clicktune/core';
+import type { ClickCounts } from '@clicktune/confidence';
+import { type FineTuningInput, InvalidOptionError, type ItemsSet } from '@clicktune/core';
 import { type FeaturesExtractor, LinearAdapter, type TrainingResult } from '@clicktune/tensor';
+import { type ClickLog, clickCountsOf } from './click-labels';
 import { pairedBootstrap } from './gate';
 import type { LearnSettings } from './settings';
 
@@ -49,4 +51,17 @@ export function tooFewClicks(sessions: number, what: string, settings: LearnSett
 /** The result of a run that trained nothing. */
 export function untrained(bestSelectionScore: number | null): TrainingResult {
   return { history: [], steps: 0, stoppedEarly: false, interrupted: false, bestValidationLoss: null, bestSelectionScore };
+}
+
+/** The log's sessions, for what needs whole sessions (the pairwise method, events as relevance). */
+export function sessionsOf(options: { sessions?: readonly FineTuningInput[]; clicks?: ClickCounts }, needs: string): readonly FineTuningInput[] {
+  if (options.sessions) return options.sessions;
+  throw new InvalidOptionError(`${needs} needs the sessions themselves, not their click counts`, { location: { field: 'sessions' } });
+}
+
+/** The click log a run learns from: its counts when it only needs counts (clicktune method), else its sessions. */
+export function clickLogOf(options: { sessions?: readonly FineTuningInput[]; clicks?: ClickCounts; relevanceFrom?: 'clicks' | 'events' }, settings: LearnSettings): ClickLog {
+  if (options.sessions === undefined && options.clicks === undefined) throw new InvalidOptionError('give the sessions or their click counts', { location: { field: 'sessions' } });
+  if (settings.method === 'clicktune' && options.relevanceFrom !== 'events') return options.clicks ?? clickCountsOf(options.sessions as readonly FineTuningInput[]);
+  return sessionsOf(options, settings.method === 'pairwise' ? 'the pairwise method' : 'relevanceFrom: events');
 }

@@ -10,4 +10,4 @@ export {
   resolveClickModel,
   ULTRA_EXAMINATION,
 } from './click-models';
-export { type ShownResult, type SimulationOptions, simulateSessions, zipfSampler } from './sessions';
+export { type ShownResult, type SimulationOptions, simulateSessions, streamSessions, zipfSampler } from './sessions';

@@ -55,10 +55,14 @@ export function zipfSampler(queries: readonly string[], exponent: number, random
  * scores become `ranks`; propensities and examination are recorded when known.
  */
 export function simulateSessions(options: SimulationOptions): FineTuningInput[] {
+  return [...streamSessions(options)];
+}
+
+/** The sessions of `simulateSessions`, one at a time (the same sessions for the same seed), for logs too large to hold. */
+export function* streamSessions(options: SimulationOptions): Generator<FineTuningInput> {
   if (!Number.isInteger(options.sessions) || options.sessions < 0)
     throw new InvalidOptionError(`sessions must be a whole number ≥ 0, got ${options.sessions}`, { location: { field: 'sessions' } });
   const nextQuery = zipfSampler(options.queries, options.zipfExponent ?? 1, options.random);
-  const sessions: FineTuningInput[] = [];
   for (let index = 0; index < options.sessions; index += 1) {
     const query = nextQuery();
     const shown = options.show(query, options.random);
@@ -68,17 +72,14 @@ export function simulateSessions(options: SimulationOptions): FineTuningInput[] 
       options.random,
     );
     const propensities = shown.every((result) => result.propensity !== undefined) ? shown.map((result) => [result.id, result.propensity as number] as const) : null;
-    sessions.push(
-      FineTuningInput.create({
-        query,
-        results: shown.map((result) => result.id),
-        ranks: shown.map((result) => [result.id, result.score] as const),
-        events: shown.filter((_, position) => outcome.clicks[position]).map((result) => result.id),
-        propensities,
-        examination: options.recordExamination ? shown.map((result, position) => [result.id, outcome.examination[position] as number] as const) : null,
-        sessionId: `s${index}`,
-      }),
-    );
+    yield FineTuningInput.create({
+      query,
+      results: shown.map((result) => result.id),
+      ranks: shown.map((result) => [result.id, result.score] as const),
+      events: shown.filter((_, position) => outcome.clicks[position]).map((result) => result.id),
+      propensities,
+      examination: options.recordExamination ? shown.map((result, position) => [result.id, outcome.examination[position] as number] as const) : null,
+      sessionId: `s${index}`,
+    });
   }
-  return sessions;
 }

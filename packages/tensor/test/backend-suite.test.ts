@@ -1,4 +1,4 @@
-import { describeBackends, selectBackend } from '@clicktune/backends';
+import { describeBackends, isSoftwareRenderer, selectBackend } from '@clicktune/backends';
 import '@clicktune/backend-wasm';
 import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
@@ -397,9 +397,11 @@ for (const backend of backends) {
     });
 
     const tensorCount = excluded(backend.name, 'tensor count');
+    // A GPU backend on a software rasterizer takes ~0.15 s a step: 250 steps (31 passes over the 8 batches) show a per-step leak as surely.
+    const steps = isSoftwareRenderer(backend.detail) ? 250 : 1000;
     (tensorCount ? it.skip : it)(
-      `tf.memory().numTensors is the same after 1,000 training steps as after 10${tensorCount ? ` — skipped on ${backend.name}: ${tensorCount}` : ''}`,
-      () => expectFlatTensorCount({ notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 }, { weightDecay: 0.01 }, 1000),
+      `tf.memory().numTensors is the same after ${steps.toLocaleString('en')} training steps as after 10${tensorCount ? ` — skipped on ${backend.name}: ${tensorCount}` : ''}`,
+      () => expectFlatTensorCount({ notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 }, { weightDecay: 0.01 }, steps),
     );
 
     const fineTuning = excluded(backend.name, 'fine-tuning');

@@ -1,9 +1,9 @@
 import { type BackendDescription, describeBackends, selectTensorBackend } from '@clicktune/backends';
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
-import { ClickTuneError, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
-import { DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS, resolveSettings } from '@clicktune/learn';
+import { ClickTuneError, type FineTuningInput, SeededRandom, writeFileAtomic, writeJsonl } from '@clicktune/core';
+import { type ClickCounts, DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS, resolveSettings } from '@clicktune/learn';
 import { explorationSlots, noExploration } from '@clicktune/explore';
-import { type ClickModelName, resolveClickModel, simulateSessions } from '@clicktune/simulate';
+import { type ClickModelName, resolveClickModel, streamSessions } from '@clicktune/simulate';
 import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -14,6 +14,8 @@ import { EXIT_CODES, usageError } from '../exit-codes';
 import {
   type DataFlags,
   ensureFolder,
+  type ClickLogReading,
+  loadClickCounts,
   loadData,
   loadSessions,
   loadTasks,
@@ -31,7 +33,8 @@ import { interruptible } from '../signals';
 import { withDataOptions, withRuntimeOptions } from './data-options';
 
 /** 10 million simulated sessions take a few GB in memory; larger runs belong in several files. */
-const MAX_SIMULATED_SESSIONS = 10_000_000;
+// Sessions are streamed to the file; the limit is the run's time and disk (about 0.5 KB a session), refused up front.
+const MAX_SIMULATED_SESSIONS = 100_000_000;
 
 type Flags = DataFlags & { backend?: string; seed: string; json?: boolean };
 
@@ -99,6 +102,32 @@ function withTrainingOptions(command: Command): Command {
     )
     .option('--no-gate', "deploy the kept epoch without the gate (the original's behaviour)");
 }
+
+/** How `train` reads its click log (--engine, --map, --first-position), checked before any work. */
+function clickLogReading(given: { sessions: string; engine?: string; map?: string; firstPosition?: string }, method: string): ClickLogReading {
+  const flags = { ...given, engine: given.engine ?? 'auto', firstPosition: given.firstPosition ?? '0' };
+  if (!['auto', 'duckdb', 'stream'].includes(flags.engine)) throw usageError(`--engine must be auto, duckdb or stream, got ${JSON.stringify(flags.engine)}`, '--engine');
+  if (flags.firstPosition !== '0' && flags.firstPosition !== '1')
+    throw usageError(`--first-position must be 0 or 1, got ${JSON.stringify(flags.firstPosition)}`, '--first-position');
+  const columns: Record<string, string> = {};
+  for (const entry of flags.map ? flags.map.split(',') : []) {
+    const [field, column, ...rest] = entry.split('=');
+    if (!field || !column || rest.length > 0 || !MAPPED_FIELDS.includes(field.trim()))
+      throw usageError(`--map: ${JSON.stringify(entry)} is not field=column with field one of ${MAPPED_FIELDS.join(', ')}`, '--map');
+    if (Object.hasOwn(columns, field.trim())) throw usageError(`--map names ${field.trim()} twice`, '--map');
+    columns[field.trim()] = column.trim();
+  }
+  const tabular = /\.(parquet|csv|tsv)$/i.test(flags.sessions) || /[*?[]/.test(flags.sessions);
+  const engine = flags.engine === 'auto' ? (tabular ? 'duckdb' : 'stream') : (flags.engine as 'duckdb' | 'stream');
+  if (engine === 'stream' && tabular) throw usageError(`--engine stream reads sessions JSONL; ${flags.sessions} is read with --engine duckdb`, '--engine');
+  if (engine === 'stream' && (flags.map || flags.firstPosition !== '0')) throw usageError('--map and --first-position are for logs read by DuckDB (--engine duckdb)', '--map');
+  if (engine === 'duckdb' && method !== 'clicktune')
+    throw usageError('the pairwise method trains on whole sessions: give it a sessions JSONL file (DuckDB aggregates logs for the clicktune method)', '--engine');
+  if (engine === 'duckdb' && flags.sessions === '-') throw usageError('DuckDB reads files, not stdin: give the file', '--sessions');
+  return { engine, columns, firstPosition: flags.firstPosition === '1' ? 1 : 0 };
+}
+
+const MAPPED_FIELDS = ['query', 'results', 'events', 'item', 'position', 'clicked', 'session'];
 
 function settingsOf(flags: Record<string, string | boolean>, seed: number): LearnSettingsInput {
   if (!['clicktune', 'pairwise'].includes(flags.method as string)) throw usageError(`--method must be clicktune or pairwise, got ${JSON.stringify(flags.method)}`, '--method');
@@ -182,7 +211,6 @@ export function registerCommands(program: Command): void {
         },
       ) => {
         const count = positiveInteger(flags.sessions, '--sessions');
-        // Sessions are held in memory before they are written: refuse what cannot fit before doing any work.
         if (count > MAX_SIMULATED_SESSIONS)
           throw usageError(`--sessions must be at most ${MAX_SIMULATED_SESSIONS.toLocaleString('en')} in one run, got ${flags.sessions}`, '--sessions');
         const k = positiveInteger(flags.topK, '--top-k');
@@ -205,7 +233,7 @@ export function registerCommands(program: Command): void {
           { k: Math.max(k, slots > 0 ? depth : k) },
         ).finally(() => serving.dispose());
         const listOf = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
-        const sessions = simulateSessions({
+        const sessions = streamSessions({
           queries: queryIds,
           sessions: count,
           show: (query, stream) => policy.choose(listOf.get(query) ?? [], stream),
@@ -214,10 +242,19 @@ export function registerCommands(program: Command): void {
           random: SeededRandom.fromSeed(seedOf(flags)),
           recordExamination: flags.examination,
         });
-        await writeJsonl(flags.out, sessions);
-        const clicks = sessions.reduce((sum, session) => sum + session.events.length, 0);
-        if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: sessions.length, clicks, policy: policy.name, out: flags.out }));
-        else info(`simulated ${sessions.length} sessions (${clicks} clicks, ${clickModel.name}, logging ${policy.name}) → ${flags.out}`);
+        // Streamed to the file as they are drawn: memory does not grow with --sessions.
+        let clicks = 0;
+        const written = await writeJsonl(
+          flags.out,
+          (function* counted() {
+            for (const session of sessions) {
+              clicks += session.events.length;
+              yield session;
+            }
+          })(),
+        );
+        if (flags.json && flags.out !== '-') out(JSON.stringify({ sessions: written, clicks, policy: policy.name, out: flags.out }));
+        else info(`simulated ${written} sessions (${clicks} clicks, ${clickModel.name}, logging ${policy.name}) → ${flags.out}`);
       },
     );
 
@@ -287,7 +324,13 @@ export function registerCommands(program: Command): void {
     );
 
   withTrainingOptions(withRuntimeOptions(withDataOptions(program.command('train').description('fine-tune an adapter on sessions → safetensors'))))
-    .requiredOption('--sessions <file>', 'sessions JSONL (- for stdin)')
+    .requiredOption(
+      '--sessions <file>',
+      'the click log: sessions JSONL (- for stdin), or — clicktune method — Parquet, CSV or JSONL files of sessions or of impressions, or a glob ("logs/*.parquet"), aggregated by DuckDB',
+    )
+    .option('--engine <name>', 'how the click log is read: auto (DuckDB for Parquet, CSV and globs; a stream for JSONL), duckdb, or stream', 'auto')
+    .option('--map <fields>', 'where the log keeps each field, e.g. query=search_term,item=product_id,position=rank,clicked=was_clicked,session=visit_id')
+    .option('--first-position <n>', 'the position number of the top result in an impressions log (0 or 1)', '0')
     .requiredOption('--out <file>', 'adapter weights to write (safetensors)')
     .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default: <out>.checkpoint)')
     .option('--resume', 'continue from the checkpoint')
@@ -303,6 +346,9 @@ export function registerCommands(program: Command): void {
         flags: Flags &
           Record<string, string> & {
             sessions: string;
+            engine: string;
+            map?: string;
+            firstPosition: string;
             out: string;
             checkpoint?: string;
             resume?: boolean;
@@ -315,6 +361,7 @@ export function registerCommands(program: Command): void {
         if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
         const seed = seedOf(flags);
         const settings = settingsOf(flags, seed);
+        const logReading = clickLogReading(flags, settings.method ?? DEFAULT_SETTINGS.method);
         // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
         resolveSettings(settings);
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
@@ -323,9 +370,12 @@ export function registerCommands(program: Command): void {
         if (flags.resume && !existsSync(checkpointPath)) throw usageError(`--resume: there is no checkpoint at ${checkpointPath}`, '--resume');
         const backend = await selectTensorBackend(flags.backend);
         const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
-        const sessions = await loadSessions(flags.sessions, data);
+        // The clicktune method needs only the (query, item, position) counts: the file is streamed into them, no session is kept.
+        const log: { clicks: ClickCounts } | { sessions: FineTuningInput[] } =
+          settings.method === 'clicktune' ? { clicks: await loadClickCounts(flags.sessions, data, logReading) } : { sessions: await loadSessions(flags.sessions, data) };
+        const sessionCount = 'clicks' in log ? log.clicks.sessions : log.sessions.length;
         const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
-        info(`training on ${sessions.length} sessions, ${data.description}, backend ${backend.name}`);
+        info(`training on ${sessionCount} sessions, ${data.description}, backend ${backend.name}`);
         let labelledSelection: { queries: string[]; relevance: NonNullable<typeof data.relevance> } | undefined;
         if (flags.selectWithQrels && data.relevance) {
           const wanted = flags.selectQueryIds ? new Set(await readIdList(flags.selectQueryIds)) : undefined;
@@ -338,7 +388,7 @@ export function registerCommands(program: Command): void {
         const stop = interruptible(() => info('clicktune: stopping after this step (Ctrl-C again to quit now) …'));
         try {
           const run = await fineTune({
-            sessions,
+            ...log,
             items: data.items,
             queries: data.queries,
             settings,
@@ -347,10 +397,16 @@ export function registerCommands(program: Command): void {
             signal: stop.signal,
             labelledSelection,
             inService,
-            onPlan: (plan) =>
+            onPlan: (plan) => {
               info(
                 `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
-              ),
+              );
+              const dominant = plan.dominantValidationQuery;
+              if (dominant)
+                info(
+                  `clicktune: warning: one validation query (${dominant.query}) has ${dominant.sessions} of the ${plan.validationSessions} validation sessions (${Math.round((100 * dominant.sessions) / plan.validationSessions)}%); the validation figures mostly speak for it`,
+                );
+            },
             onBatch: progress.onBatch,
             onEpoch: (record) => {
               progress.stop();
@@ -376,7 +432,7 @@ export function registerCommands(program: Command): void {
                 : new LinearAdapter({ inputDimension: data.items.dimension, towers: run.settings.towers, residual: run.settings.residual, queries: data.queries });
             const served = decision.deploy ? run.adapter : (inService ?? (identity as LinearAdapter));
             try {
-              await saveAdapter(served, flags.out, { trainedOn: String(sessions.length), seed: String(seed), deployed: String(decision.deploy) });
+              await saveAdapter(served, flags.out, { trainedOn: String(sessionCount), seed: String(seed), deployed: String(decision.deploy) });
             } finally {
               identity?.dispose();
             }
