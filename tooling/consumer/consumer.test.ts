@@ -1,13 +1,12 @@
 import { type SpawnSyncReturns, execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_FLAGS, findChromium } from '../chromium';
+import { CHROMIUM_FLAGS, findChromium, servePages } from '../chromium';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -218,26 +217,12 @@ describe('the packages, packed and installed with npm into a fresh project', () 
   });
 });
 
-/** Serves the page, the bundle and the .wasm files on 127.0.0.1; anything else is a 404. */
-async function serve(bundle: string, wasmFolder: string): Promise<{ server: Server; url: string }> {
-  const server = createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    try {
-      if (path === '/') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><meta charset="utf-8"><script src="/browser.js"></script>');
-      } else if (path === '/browser.js') {
-        response.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(bundle));
-      } else if (/^\/wasm\/[\w.-]+\.wasm$/.test(path)) {
-        response.writeHead(200, { 'content-type': 'application/wasm' }).end(await readFile(join(wasmFolder, path.slice('/wasm/'.length))));
-      } else {
-        response.writeHead(404).end();
-      }
-    } catch {
-      response.writeHead(404).end();
-    }
+/** Serves the page, the bundle and the .wasm files; anything else is a 404. */
+function serve(bundle: string, wasmFolder: string) {
+  return servePages(async (path) => {
+    if (path === '/') return { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><script src="/browser.js"></script>' };
+    if (path === '/browser.js') return { type: 'text/javascript', body: await readFile(bundle) };
+    if (/^\/wasm\/[\w.-]+\.wasm$/.test(path)) return { type: 'application/wasm', body: await readFile(join(wasmFolder, path.slice('/wasm/'.length))) };
+    return undefined;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the page server has no port');
-  return { server, url: `http://127.0.0.1:${address.port}/` };
 }

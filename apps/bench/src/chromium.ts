@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_FLAGS, findChromium } from '../../../tooling/chromium';
+import { CHROMIUM_FLAGS, findChromium, servePages } from '../../../tooling/chromium';
 import type { BackendDescription } from '@clicktune/backends';
 import type { Page } from 'playwright-core';
 import { WASM_ROUTE } from './page-api';
@@ -23,30 +22,15 @@ function pageFiles(): { page: string; wasm: string } {
   };
 }
 
-/** Serves the page, its bundle and the .wasm files on 127.0.0.1 (a secure context, as WebGPU requires). */
-async function servePage(files: { page: string; wasm: string }): Promise<{ server: Server; url: string }> {
-  const server = createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    try {
-      if (path === '/') {
-        response
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<!doctype html><meta charset="utf-8"><title>ClickTune bench</title><script type="module" src="/page.js"></script>');
-      } else if (path === '/page.js') {
-        response.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(files.page));
-      } else if (path.startsWith(WASM_ROUTE) && /^[\w.-]+\.wasm$/.test(path.slice(WASM_ROUTE.length))) {
-        response.writeHead(200, { 'content-type': 'application/wasm' }).end(await readFile(join(files.wasm, path.slice(WASM_ROUTE.length))));
-      } else {
-        response.writeHead(404).end();
-      }
-    } catch {
-      response.writeHead(404).end();
-    }
+/** Serves the page, its bundle and the .wasm files. */
+function servePage(files: { page: string; wasm: string }) {
+  return servePages(async (path) => {
+    if (path === '/') return { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>ClickTune bench</title><script type="module" src="/page.js"></script>' };
+    if (path === '/page.js') return { type: 'text/javascript', body: await readFile(files.page) };
+    if (path.startsWith(WASM_ROUTE) && /^[\w.-]+\.wasm$/.test(path.slice(WASM_ROUTE.length)))
+      return { type: 'application/wasm', body: await readFile(join(files.wasm, path.slice(WASM_ROUTE.length))) };
+    return undefined;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the page server has no port');
-  return { server, url: `http://127.0.0.1:${address.port}/` };
 }
 
 /**

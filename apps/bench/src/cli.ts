@@ -14,6 +14,8 @@ const program = new Command()
   .option('--scale', 'add the scale points (10k sessions, dim 100/768, 10/50 results)')
   .option('--large', 'with --scale, add the 100k-session point')
   .option('--baseline <file>', 'a results JSON from an earlier run on the same machine, to show ratios')
+  .option('--recipe <sessions>', 'instead: the recommended recipe end to end at each log size (comma-separated session counts, e.g. 100000,1000000)')
+  .option('--recipe-engine <name>', 'with --recipe: how the log is read (stream, duckdb or both)', 'both')
   .option('--out <dir>', 'where to write results.json, results.md and results.svg', 'bench-results')
   .action(async (options) => {
     process.exitCode = await runBenchCommand(options);

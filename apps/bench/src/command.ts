@@ -4,6 +4,7 @@ import { ClickTuneError, writeFileAtomic } from '@clicktune/core';
 import { checkQuickRun, markdownTable, svgChart, textTable } from './report';
 import { mergeRuns, runInChromium } from './chromium';
 import { type BenchmarkRun, runBenchmarks } from './run';
+import { measureRecipe, type RecipePoint, recipeTable } from './recipe';
 import { STANDARD_SHAPE, type WorkloadShape } from './workload';
 
 const QUICK_SHAPE: WorkloadShape = { sessions: 128, results: 10, clicks: 2, dimension: 32, batchSize: 32 };
@@ -27,6 +28,10 @@ export interface BenchCommandOptions {
   scale?: boolean;
   large?: boolean;
   baseline?: string;
+  /** Comma-separated log sizes: measure the recipe end to end at each (and nothing else). */
+  recipe?: string;
+  /** stream, duckdb or both (default both). */
+  recipeEngine?: string;
   out: string;
 }
 
@@ -43,6 +48,7 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
     }
   }
   const progress = (message: string) => process.stderr.write(`… ${message}\n`);
+  if (options.recipe !== undefined) return runRecipeCommand(options, progress);
   const common = {
     iterations: options.quick ? 2 : iterations,
     warmupIterations: 1,
@@ -73,4 +79,34 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
 
 function splitNames(names: string | undefined): string[] | undefined {
   return names?.split(',').map((name) => name.trim());
+}
+
+/** `--recipe 100000,1000000`: the recommended recipe end to end at each log size (wall time, where it goes, peak memory). */
+async function runRecipeCommand(options: BenchCommandOptions, progress: (message: string) => void): Promise<number> {
+  const sizes = (options.recipe ?? '').split(',').map((entry) => Number(entry.trim()));
+  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 1))
+    throw new ClickTuneError('invalid-option', `--recipe takes comma-separated session counts, got ${JSON.stringify(options.recipe)}`);
+  const engine = options.recipeEngine ?? 'both';
+  if (!['stream', 'duckdb', 'both'].includes(engine)) throw new ClickTuneError('invalid-option', `--recipe-engine must be stream, duckdb or both, got ${JSON.stringify(engine)}`);
+  const engines = engine === 'both' ? (['stream', 'duckdb'] as const) : [engine as 'stream' | 'duckdb'];
+  const points: RecipePoint[] = [];
+  for (const sessions of sizes)
+    for (const each of engines) {
+      points.push(await measureRecipe(sessions, { engine: each, backend: splitNames(options.backends)?.[0], onProgress: progress }));
+      progress(`recipe: ${sessions.toLocaleString('en')} sessions (${each}) in ${points.at(-1)?.totalSeconds.toFixed(1)} s, peak ${points.at(-1)?.peakMemoryMB.toFixed(0)} MB`);
+    }
+  const table = recipeTable(points);
+  process.stdout.write(`${table}\n`);
+  // The same simulated log read both ways must give the same counts.
+  for (const sessions of sizes) {
+    const [stream, duckdb] = ['stream', 'duckdb'].map((each) => points.find((point) => point.sessions === sessions && point.engine === each));
+    if (stream && duckdb && (stream.cells !== duckdb.cells || stream.sessions !== duckdb.sessions)) {
+      process.stderr.write(`recipe check: ${sessions} sessions gave ${stream.cells} cells streamed but ${duckdb.cells} through DuckDB\n`);
+      return 1;
+    }
+  }
+  mkdirSync(options.out, { recursive: true });
+  await writeFileAtomic(join(options.out, 'recipe.json'), `${JSON.stringify(points, null, 2)}\n`);
+  await writeFileAtomic(join(options.out, 'recipe.md'), `${table}\n`);
+  return 0;
 }

@@ -1,5 +1,5 @@
-import { ClickTuneError } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { clickTuneFailure } from '@clicktune/test-fixtures';
 import { describe, expect, it, vi } from 'vitest';
 import { defaultRegistry, describeBackends, selectBackend } from './index';
 import { type BackendDescriptor, BackendRegistry } from './registry';
@@ -19,16 +19,6 @@ function descriptor(name: string, priority: number, behaviour: { available?: boo
     },
   };
   return result;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ClickTuneError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ClickTuneError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('BackendRegistry selection', () => {
@@ -81,10 +71,10 @@ describe('BackendRegistry selection', () => {
   it('an explicitly requested backend that cannot start fails loudly with its reason', async () => {
     const registry = new BackendRegistry();
     registry.register(descriptor('absent', 8, { available: false, reason: 'libtensorflow not installed' }));
-    const error = await failure(registry.select('absent', {}));
+    const error = await clickTuneFailure(registry.select('absent', {}));
     expect(error.code).toBe('backend-unavailable');
     expect(error.message).toMatch(/backend "absent" is unavailable: libtensorflow not installed/);
-    const unknown = await failure(registry.select('tpu', {}));
+    const unknown = await clickTuneFailure(registry.select('tpu', {}));
     expect(unknown.message).toMatch(/unknown backend "tpu"; registered: absent/);
     expect(unknown.code).toBe('invalid-option');
   });
@@ -93,7 +83,7 @@ describe('BackendRegistry selection', () => {
     const registry = new BackendRegistry();
     registry.register(descriptor('a', 2, { available: false, reason: 'no A' }));
     registry.register(descriptor('b', 1, { startError: 'B exploded' }));
-    const error = await failure(registry.select(undefined, {}));
+    const error = await clickTuneFailure(registry.select(undefined, {}));
     expect(error.message).toMatch(/no backend could start:\n {2}- a: no A\n {2}- b: backend "b" failed to start: B exploded/);
   });
 

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickCounts, estimatePropensitiesEm } from '@clicktune/confidence';
-import { ClickTuneError, FineTuningInput, readSessions, SeededRandom, writeSessions } from '@clicktune/core';
+import { FineTuningInput, readSessions, SeededRandom, writeSessions } from '@clicktune/core';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { clickTuneFailure } from '@clicktune/test-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickCountsSql } from './click-log-sql';
 import { readClickLog } from './read-click-log';
@@ -25,16 +26,6 @@ function sortedCells(counts: ClickCounts) {
 
 function perQuery(counts: ClickCounts) {
   return Object.fromEntries(counts.queries().map((key) => [key, counts.sessionsOf(key)]));
-}
-
-async function failure(promise: Promise<unknown>): Promise<ClickTuneError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ClickTuneError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('click logs aggregated by DuckDB', () => {
@@ -112,21 +103,21 @@ describe('click logs aggregated by DuckDB', () => {
   });
 
   it('says what is wrong with a log, naming the file: missing, unmapped, bad rows, empty', async () => {
-    const missing = await failure(readClickLog(join(folder, 'absent-*.parquet')));
+    const missing = await clickTuneFailure(readClickLog(join(folder, 'absent-*.parquet')));
     expect(missing.code).toBe('io-error');
-    const unmapped = await failure(readClickLog(join(folder, 'impressions.csv')));
+    const unmapped = await clickTuneFailure(readClickLog(join(folder, 'impressions.csv')));
     expect(unmapped.message).toMatch(/impressions\.csv: the log's columns \(search_term, product_id, rank, was_clicked, visit\) are neither sessions .* map yours with --map/);
     writeFileSync(join(folder, 'bad.csv'), 'query,item,position,clicked\nq1,d1,0,1\nq1,d2,-1,0\nq1,d3,x,0\n');
-    const bad = await failure(readClickLog(join(folder, 'bad.csv')));
+    const bad = await clickTuneFailure(readClickLog(join(folder, 'bad.csv')));
     expect(bad.message).toMatch(/bad\.csv: 2 rows have a position that is not a whole number ≥ 0/);
     writeFileSync(join(folder, 'clicks.csv'), 'query,item,position,clicked\nq1,d1,0,maybe\n');
-    expect((await failure(readClickLog(join(folder, 'clicks.csv')))).message).toMatch(/1 rows have a clicked that is not true\/false or 1\/0/);
+    expect((await clickTuneFailure(readClickLog(join(folder, 'clicks.csv')))).message).toMatch(/1 rows have a clicked that is not true\/false or 1\/0/);
     writeFileSync(join(folder, 'events.jsonl'), '{"query":"q1","results":["a","b"],"events":["c"]}\n');
-    expect((await failure(readClickLog(join(folder, 'events.jsonl')))).message).toMatch(/events\.jsonl: 1 sessions have events that are not among their results/);
+    expect((await clickTuneFailure(readClickLog(join(folder, 'events.jsonl')))).message).toMatch(/events\.jsonl: 1 sessions have events that are not among their results/);
     writeFileSync(join(folder, 'empty.csv'), 'query,item,position,clicked\n');
-    expect((await failure(readClickLog(join(folder, 'empty.csv')))).code).toBe('empty-input');
+    expect((await clickTuneFailure(readClickLog(join(folder, 'empty.csv')))).code).toBe('empty-input');
     // A column name is an identifier, never SQL.
-    const hostile = await failure(readClickLog(join(folder, 'impressions.csv'), { columns: { query: 'x") FROM click_log; DROP TABLE t; --' } }));
+    const hostile = await clickTuneFailure(readClickLog(join(folder, 'impressions.csv'), { columns: { query: 'x") FROM click_log; DROP TABLE t; --' } }));
     expect(hostile.message).toMatch(/are neither sessions/);
   });
 });

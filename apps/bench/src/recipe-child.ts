@@ -1,0 +1,42 @@
+// One point of the recipe workload, in its own process so that its peak
+// memory is its own: ingest a sessions file, then the clicktune recipe's one
+// round (click model, lists, judgements, cross-fitted training, selection,
+// gate). Prints one JSON line. Arguments: sessions file, engine (stream | duckdb), backend.
+import '@clicktune/backend-node';
+import '@clicktune/backend-wasm';
+import { selectTensorBackend } from '@clicktune/backends';
+import { readSessions } from '@clicktune/core';
+import { loadSample } from '@clicktune/datasets';
+import { readClickLog } from '@clicktune/duckdb';
+import { ClickCounts, fineTune } from '@clicktune/learn';
+
+const [file, engine = 'stream', backendName] = process.argv.slice(2);
+if (!file || !['stream', 'duckdb'].includes(engine)) throw new Error('usage: recipe-child <sessions.jsonl> [stream|duckdb] [backend]');
+const backend = await selectTensorBackend(backendName);
+const sample = await loadSample('emoji');
+const seconds = (from: number) => (performance.now() - from) / 1000;
+const started = performance.now();
+const clicks = engine === 'duckdb' ? (await readClickLog(file)).counts : await ClickCounts.fromStream(readSessions(file));
+const ingest = seconds(started);
+let planned = 0;
+const labelsStarted = performance.now();
+const run = await fineTune({ clicks, items: sample.items, queries: sample.queries, onPlan: () => void (planned = performance.now()) });
+const labels = (planned - labelsStarted) / 1000;
+const training = seconds(planned);
+run.adapter.dispose();
+console.log(
+  JSON.stringify({
+    backend: backend.name,
+    engine,
+    sessions: clicks.sessions,
+    cells: clicks.size,
+    trainingLists: run.trainingLists,
+    ingestSeconds: ingest,
+    labelsSeconds: labels,
+    trainingSeconds: training,
+    totalSeconds: seconds(started),
+    peakMemoryMB: process.resourceUsage().maxRSS / 1024,
+    deployed: run.decision.deploy,
+    gain: run.decision.comparison?.gain ?? null,
+  }),
+);
