@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeSafetensors } from '@clicktune/core';
 import { describe, expect, it } from 'vitest';
 import { findChromium } from '../../../tooling/chromium';
 
@@ -292,6 +293,56 @@ describe('clicktune (the real binary)', () => {
       ['q1', 0.5],
       ['q2', 1],
     ]);
+  });
+
+  it('a later round compares with the adapter in service out of fold, through the fold adapters its own run wrote (--folds-out, --in-service-folds)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-rounds-'));
+    const log = join(folder, 'log.jsonl');
+    expect(clicktune(['simulate', '--sample', 'emoji', '--sessions', '6000', '--out', log]).code).toBe(0);
+    const args = ['train', '--sample', 'emoji', '--sessions', log, '--epochs', '4', '--folds', '3', '--json'];
+    const file = (name: string) => join(folder, name);
+    const first = clicktune([...args, '--out', file('r1.safetensors'), '--folds-out', file('f1.safetensors')]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).deployed).toBe(true);
+    const folds = decodeSafetensors(readFileSync(file('f1.safetensors')));
+    expect(folds.metadata).toMatchObject({ format: 'clicktune-fold-adapters', folds: '3' });
+    // Retrained on the same log with the same seed, the candidate's folds are the folds in service: every query ties, out of fold.
+    const second = clicktune([
+      ...args,
+      '--out',
+      file('r2.safetensors'),
+      '--in-service',
+      file('r1.safetensors'),
+      '--in-service-folds',
+      file('f1.safetensors'),
+      '--folds-out',
+      file('f2.safetensors'),
+    ]);
+    expect(second.code).toBe(0);
+    const decision = JSON.parse(second.stdout).decision;
+    expect(decision.deploy).toBe(false);
+    expect(decision.comparison.differing).toBe(0);
+    expect(decision.comparison.inServiceScore).toBe(decision.comparison.candidateScore);
+    // What is served and its folds carry over unchanged.
+    expect(decodeSafetensors(readFileSync(file('r2.safetensors'))).tensors).toEqual(decodeSafetensors(readFileSync(file('r1.safetensors'))).tensors);
+    expect(readFileSync(file('f2.safetensors'))).toEqual(readFileSync(file('f1.safetensors')));
+    // Without its folds, the adapter in service is scored on queries it trained on: it looks better than it is, and the run says so.
+    const inSample = clicktune([...args, '--out', file('r3.safetensors'), '--in-service', file('r1.safetensors')]);
+    expect(inSample.stderr).toContain('the adapter in service is compared in sample');
+    expect(JSON.parse(inSample.stdout).decision.comparison.inServiceScore).toBeGreaterThan(decision.comparison.inServiceScore);
+    const mismatch = clicktune([
+      ...args.slice(0, -3),
+      '--folds',
+      '2',
+      '--out',
+      file('r4.safetensors'),
+      '--in-service',
+      file('r1.safetensors'),
+      '--in-service-folds',
+      file('f1.safetensors'),
+    ]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain('--in-service-folds has 3 fold adapters; this run has --folds 2');
   });
 
   it('simulate serves with an adapter and explores: deploy → log → retrain on your own qrels', () => {

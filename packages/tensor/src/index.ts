@@ -22,4 +22,16 @@ export { type ListwiseOptions, validateListwise } from '@clicktune/core';
 export { estimateClickDcg, type OffPolicyEstimate, type OffPolicyOptions, topKOverlap } from './offpolicy';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';
-export { ADAPTER_FORMAT, ADAPTER_FORMAT_VERSION, decodeAdapter, encodeAdapter, loadAdapter, saveAdapter } from './weights';
+export {
+  ADAPTER_FORMAT,
+  ADAPTER_FORMAT_VERSION,
+  decodeAdapter,
+  decodeFoldAdapters,
+  encodeAdapter,
+  encodeFoldAdapters,
+  FOLD_ADAPTERS_FORMAT,
+  loadAdapter,
+  loadFoldAdapters,
+  saveAdapter,
+  saveFoldAdapters,
+} from './weights';

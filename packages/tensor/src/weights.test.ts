@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinearAdapter } from './models';
-import { decodeAdapter, encodeAdapter, loadAdapter, saveAdapter } from './weights';
+import { decodeAdapter, decodeFoldAdapters, encodeAdapter, encodeFoldAdapters, loadAdapter, saveAdapter } from './weights';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -92,5 +92,39 @@ describe('non-finite adapter weights', () => {
     expect(() => decodeAdapter(encodeSafetensors(tensors, metadata), { file: 'a.safetensors' })).toThrow(
       /a\.safetensors.*item_adapter\.weight has a non-finite value \(Infinity at index 3\)/,
     );
+  });
+});
+
+describe('fold adapters (one file for a cross-fitted run)', () => {
+  it('round-trips each fold with its own weights, named fold<k>.<tower>_adapter.weight', async () => {
+    const folds = [Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8)].map(
+      (query, index) => new LinearAdapter({ inputDimension: 2, initialWeights: { query, item: Float32Array.of(index, 0, 0, 1) } }),
+    );
+    const bytes = await encodeFoldAdapters(folds, { seed: '7' });
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    expect([...tensors.keys()].sort()).toEqual(['fold0.item_adapter.weight', 'fold0.query_adapter.weight', 'fold1.item_adapter.weight', 'fold1.query_adapter.weight']);
+    expect(metadata).toMatchObject({ format: 'clicktune-fold-adapters', folds: '2', seed: '7', towers: 'both' });
+    // Stored [output, input]: fold 1's query matrix x·W with W = [[5, 6], [7, 8]] is stored transposed.
+    expect(Array.from(tensors.get('fold1.query_adapter.weight')?.data ?? [])).toEqual([5, 7, 6, 8]);
+    const back = decodeFoldAdapters(bytes);
+    expect(back).toHaveLength(2);
+    expect(Array.from(await ((back[1] as LinearAdapter).queryWeights as tf.Variable).data())).toEqual([5, 6, 7, 8]);
+    expect(Array.from(await ((back[0] as LinearAdapter).itemWeights as tf.Variable).data())).toEqual([0, 0, 0, 1]);
+    for (const adapter of [...folds, ...back]) adapter.dispose();
+  });
+
+  it('refuses an adapter file, a missing fold and a non-finite weight, disposing what it made', async () => {
+    const adapter = new LinearAdapter({ inputDimension: 2 });
+    const single = await encodeAdapter(adapter);
+    expect(() => decodeFoldAdapters(single, { file: 'folds.safetensors' })).toThrow(/folds\.safetensors: not a ClickTune fold-adapters file \(format "clicktune-linear-adapter"\)/);
+    const good = decodeSafetensors(await encodeFoldAdapters([adapter, adapter]));
+    const before = tf.memory().numTensors;
+    const missing = new Map([...good.tensors].filter(([name]) => !name.startsWith('fold1.')));
+    expect(() => decodeFoldAdapters(encodeSafetensors(missing, good.metadata))).toThrow(/query_adapter\.weight is missing/);
+    const poisoned = new Map(good.tensors);
+    poisoned.set('fold1.item_adapter.weight', { shape: [2, 2], data: Float32Array.of(1, Number.NaN, 0, 1) });
+    expect(() => decodeFoldAdapters(encodeSafetensors(poisoned, good.metadata))).toThrow(/item_adapter\.weight has a non-finite value/);
+    expect(tf.memory().numTensors).toBe(before);
+    adapter.dispose();
   });
 });

@@ -84,3 +84,52 @@ export async function saveAdapter(adapter: LinearAdapter, file: string, extraMet
 export async function loadAdapter(file: string, options: { queries?: ItemsSet } = {}): Promise<LinearAdapter> {
   return decodeAdapter(await readBinaryFile(file), { ...options, file });
 }
+
+/**
+ * The fold adapters of a cross-fitted run (`fineTune({ keepFolds: true })`),
+ * kept for the next round: passed back as `inServiceFolds`, they stand in for
+ * the served adapter on the queries each never trained on. One safetensors
+ * file: fold k's tensors are named `fold<k>.<tower>_adapter.weight`.
+ */
+export const FOLD_ADAPTERS_FORMAT = 'clicktune-fold-adapters';
+
+export async function encodeFoldAdapters(adapters: readonly LinearAdapter[], extraMetadata: Record<string, string> = {}): Promise<Uint8Array> {
+  if (adapters.length === 0) throw new InvalidWeightsError('no fold adapters to write');
+  const tensors = new Map<string, NamedFloatTensor>();
+  let metadata: Record<string, string> = {};
+  for (const [fold, adapter] of adapters.entries()) {
+    const decoded = decodeSafetensors(await encodeAdapter(adapter));
+    metadata = decoded.metadata;
+    for (const [name, tensor] of decoded.tensors) tensors.set(`fold${fold}.${name}`, tensor);
+  }
+  return encodeSafetensors(tensors, { ...extraMetadata, ...metadata, format: FOLD_ADAPTERS_FORMAT, folds: String(adapters.length) });
+}
+
+export function decodeFoldAdapters(bytes: Uint8Array, options: { queries?: ItemsSet; file?: string } = {}): LinearAdapter[] {
+  const { tensors, metadata } = decodeSafetensors(bytes, options.file);
+  const fail = (reason: string) => new InvalidWeightsError(reason, { location: options.file ? { file: options.file } : {} });
+  if (metadata.format !== FOLD_ADAPTERS_FORMAT) throw fail(`not a ClickTune fold-adapters file (format ${JSON.stringify(metadata.format ?? null)})`);
+  const folds = Number(metadata.folds);
+  if (!Number.isInteger(folds) || folds < 1) throw fail(`folds must be a whole number ≥ 1, got ${JSON.stringify(metadata.folds ?? null)}`);
+  const adapters: LinearAdapter[] = [];
+  try {
+    for (let fold = 0; fold < folds; fold += 1) {
+      const own = new Map([...tensors].filter(([name]) => name.startsWith(`fold${fold}.`)).map(([name, tensor]) => [name.slice(`fold${fold}.`.length), tensor]));
+      // Each fold is checked as an adapter file of its own would be (shapes, finite values).
+      adapters.push(decodeAdapter(encodeSafetensors(own, { ...metadata, format: ADAPTER_FORMAT }), options));
+    }
+  } catch (error) {
+    for (const adapter of adapters) adapter.dispose();
+    throw error;
+  }
+  return adapters;
+}
+
+/** Writes fold adapters as one safetensors file, atomically. */
+export async function saveFoldAdapters(adapters: readonly LinearAdapter[], file: string, extraMetadata: Record<string, string> = {}): Promise<void> {
+  await writeFileAtomic(file, await encodeFoldAdapters(adapters, extraMetadata));
+}
+
+export async function loadFoldAdapters(file: string, options: { queries?: ItemsSet } = {}): Promise<LinearAdapter[]> {
+  return decodeFoldAdapters(await readBinaryFile(file), { ...options, file });
+}

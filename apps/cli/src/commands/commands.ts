@@ -4,7 +4,18 @@ import { ClickTuneError, type FineTuningInput, SeededRandom, writeFileAtomic, wr
 import { type ClickCounts, DEFAULT_SETTINGS, fineTune, type LearnSettingsInput, PAIRWISE_DEFAULTS, resolveSettings } from '@clicktune/learn';
 import { explorationSlots, noExploration } from '@clicktune/explore';
 import { type ClickModelName, resolveClickModel, streamSessions } from '@clicktune/simulate';
-import { disposeTensorFeatures, evaluateRetrieval, FeaturesExtractor, LinearAdapter, loadAdapter, retrieveTopK, saveAdapter, toFeatures } from '@clicktune/tensor';
+import {
+  disposeTensorFeatures,
+  evaluateRetrieval,
+  FeaturesExtractor,
+  LinearAdapter,
+  loadAdapter,
+  loadFoldAdapters,
+  retrieveTopK,
+  saveAdapter,
+  saveFoldAdapters,
+  toFeatures,
+} from '@clicktune/tensor';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -341,6 +352,8 @@ export function registerCommands(program: Command): void {
       '--in-service <file>',
       'the adapter users are served now (after the first round of the loop): it competes with the epochs, and --out gets it back unless an epoch beats it',
     )
+    .option('--in-service-folds <file>', "with --in-service and cross-fitting: that adapter's fold adapters (its run's --folds-out), so it is compared out of fold")
+    .option('--folds-out <file>', "with cross-fitting: write the served adapter's fold adapters here, for the next round's --in-service-folds")
     .action(
       async (
         flags: Flags &
@@ -356,6 +369,8 @@ export function registerCommands(program: Command): void {
             selectWithQrels?: boolean;
             selectQueryIds?: string;
             inService?: string;
+            inServiceFolds?: string;
+            foldsOut?: string;
           },
       ) => {
         if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
@@ -365,8 +380,15 @@ export function registerCommands(program: Command): void {
         // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
         resolveSettings(settings);
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
+        const crossFitted = (settings.method ?? DEFAULT_SETTINGS.method) === 'clicktune' && (settings.folds ?? DEFAULT_SETTINGS.folds) > 1 && !flags.selectWithQrels;
+        if (flags.inServiceFolds && !flags.inService) throw usageError('--in-service-folds needs --in-service', '--in-service-folds');
+        if ((flags.inServiceFolds || flags.foldsOut) && !crossFitted)
+          throw usageError(
+            'fold adapters come from cross-fitting: the clicktune method with --folds ≥ 2 (and no --select-with-qrels)',
+            flags.foldsOut ? '--folds-out' : '--in-service-folds',
+          );
         // Every output is checked before any work, so a wrong folder costs nothing and leaves nothing.
-        for (const file of [flags.out, checkpointPath, ...(flags.history ? [flags.history] : [])]) await preflightOutput(file);
+        for (const file of [flags.out, checkpointPath, ...(flags.history ? [flags.history] : []), ...(flags.foldsOut ? [flags.foldsOut] : [])]) await preflightOutput(file);
         if (flags.resume && !existsSync(checkpointPath)) throw usageError(`--resume: there is no checkpoint at ${checkpointPath}`, '--resume');
         const backend = await selectTensorBackend(flags.backend);
         const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
@@ -375,6 +397,17 @@ export function registerCommands(program: Command): void {
           settings.method === 'clicktune' ? { clicks: await loadClickCounts(flags.sessions, data, logReading) } : { sessions: await loadSessions(flags.sessions, data) };
         const sessionCount = 'clicks' in log ? log.clicks.sessions : log.sessions.length;
         const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
+        const inServiceFolds = flags.inServiceFolds ? await loadFoldAdapters(flags.inServiceFolds, { queries: data.queries }) : undefined;
+        const folds = settings.folds ?? DEFAULT_SETTINGS.folds;
+        if (inServiceFolds && inServiceFolds.length !== folds) {
+          for (const adapter of inServiceFolds) adapter.dispose();
+          inService?.dispose();
+          throw usageError(`--in-service-folds has ${inServiceFolds.length} fold adapters; this run has --folds ${folds}`, '--in-service-folds');
+        }
+        if (inService && crossFitted && !inServiceFolds)
+          info(
+            'clicktune: warning: the adapter in service is compared in sample (it may have trained on every validation query, which favours keeping it); give its --in-service-folds to compare out of fold',
+          );
         info(`training on ${sessionCount} sessions, ${data.description}, backend ${backend.name}`);
         let labelledSelection: { queries: string[]; relevance: NonNullable<typeof data.relevance> } | undefined;
         if (flags.selectWithQrels && data.relevance) {
@@ -397,6 +430,8 @@ export function registerCommands(program: Command): void {
             signal: stop.signal,
             labelledSelection,
             inService,
+            inServiceFolds,
+            keepFolds: flags.foldsOut !== undefined,
             onPlan: (plan) => {
               info(
                 `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
@@ -432,6 +467,12 @@ export function registerCommands(program: Command): void {
                 : new LinearAdapter({ inputDimension: data.items.dimension, towers: run.settings.towers, residual: run.settings.residual, queries: data.queries });
             const served = decision.deploy ? run.adapter : (inService ?? (identity as LinearAdapter));
             try {
+              if (flags.foldsOut) {
+                // The served model's folds: the new run's when it deployed, else those of the model kept in service;
+                // without them, the kept model itself in every fold (exact for the identity, which trained on nothing).
+                const kept = inServiceFolds ?? Array.from({ length: folds }, () => served);
+                await saveFoldAdapters(decision.deploy ? (run.foldAdapters ?? []) : kept, flags.foldsOut, { seed: String(seed) });
+              }
               await saveAdapter(served, flags.out, { trainedOn: String(sessionCount), seed: String(seed), deployed: String(decision.deploy) });
             } finally {
               identity?.dispose();
@@ -458,6 +499,7 @@ export function registerCommands(program: Command): void {
               );
           } finally {
             run.adapter.dispose();
+            for (const adapter of run.foldAdapters ?? []) adapter.dispose();
           }
         } catch (error) {
           // A run that failed (not one that was stopped) leaves no default checkpoint of itself behind.
@@ -465,6 +507,7 @@ export function registerCommands(program: Command): void {
           throw error;
         } finally {
           inService?.dispose();
+          for (const adapter of inServiceFolds ?? []) adapter.dispose();
           progress.stop();
           stop.release();
         }
