@@ -65,9 +65,9 @@ describe('extractor end to end (CASES C10)', () => {
     expect(probMarginRankingLoss(narrower, { margin: 0.1 })).toBeCloseTo(0.4147, 4);
   });
 
-  it('sliding-window confidences on all five objects → pair weights [0.4278, 0, 0], loss 0.0644', () => {
+  it('sliding-window confidences on all five objects → pair weights [0.4278, 0, 0], loss 0.0644', async () => {
     const extractor = new FeaturesExtractor(baseEmbeddingModel(), { confidenceCalculator: 'slidingWindow' });
-    const confidences = extractor.confidences(session);
+    const confidences = await extractor.confidences(session);
     [
       ['e1', 1.0],
       ['n1', 0.1644],
@@ -99,6 +99,17 @@ describe('extractor end to end (CASES C10)', () => {
     // min–max: e1 → (0.3283 + 0.4131) / 2.3721 = 0.3126.
     expect(confidences[0]).toBeCloseTo(0.3126, 4);
   });
+
+  it('confidences() and downsampleNotEvents() of a session without search scores score it first, given the catalogue (review: they threw)', async () => {
+    const unscored = FineTuningInput.create({ ...session.toJSON(), ranks: null });
+    const extractor = new FeaturesExtractor(baseEmbeddingModel(), { confidenceCalculator: 'slidingWindow' });
+    // The same by-hand figure as through the planner: e1 → 0.3126.
+    expect((await extractor.confidences(unscored, items)).get('e1')).toBeCloseTo(0.3126, 4);
+    expect(await extractor.downsampleNotEvents(unscored, items)).toEqual(['n1', 'n2', 'n3']);
+    await expect(extractor.confidences(unscored)).rejects.toThrow(/has no search scores \(ranks is null\): give the catalogue/);
+    // planAsync scores it the same way.
+    expect((await extractor.planAsync([unscored], items)).pairPositiveConfidence[0]).toBeCloseTo(0.3126, 4);
+  });
 });
 
 describe('downsampling counts with parts (CASES C11)', () => {
@@ -115,10 +126,10 @@ describe('downsampling counts with parts (CASES C11)', () => {
     [0.7, 2],
     [1.0, 3],
     [0.1, 1],
-  ])('factor %s keeps %s negative object(s), with all their parts, in display order', (factor, objects) => {
+  ])('factor %s keeps %s negative object(s), with all their parts, in display order', async (factor, objects) => {
     for (let seed = 0; seed < 20; seed += 1) {
       const extractor = new FeaturesExtractor(baseEmbeddingModel(), { negativeDownsamplingFactor: factor, seed });
-      const kept = extractor.downsampleNotEvents(session);
+      const kept = await extractor.downsampleNotEvents(session);
       const keptObjects = [...new Set(kept.map((id) => id.split(':')[0]))];
       expect(keptObjects).toHaveLength(objects);
       expect(keptObjects).not.toContain('b');

@@ -45,8 +45,14 @@ export class FeaturesExtractor extends PlanningExtractor {
   }
 
   protected searchScores(input: FineTuningInput): Float32Array {
-    const items = this.currentItems;
-    if (!items) return new Float32Array(0);
+    return this.scoresOf(input, this.currentItems as ItemsSet);
+  }
+
+  protected async scoreUnranked(inputs: readonly FineTuningInput[], items: ItemsSet): Promise<Float32Array[]> {
+    return inputs.map((input) => this.scoresOf(input, items));
+  }
+
+  private scoresOf(input: FineTuningInput, items: ItemsSet): Float32Array {
     const itemVectors = this.model.embedItems(items.rowsOf([...input.results]), items);
     const queryVector = this.model.embedQueries([input.query]);
     const dimension = queryVector.length;

@@ -1,6 +1,15 @@
 import './gradients';
 import type { RanksAggregator } from '@clicktune/confidence';
-import { type BatchPlan, type FineTuningFeatures, type FineTuningInput, InvalidOptionError, type ItemsSet, type PlanReport, paddedObjectParts } from '@clicktune/core';
+import {
+  type BatchPlan,
+  type FineTuningFeatures,
+  type FineTuningInput,
+  InvalidOptionError,
+  InvalidSessionError,
+  type ItemsSet,
+  type PlanReport,
+  paddedObjectParts,
+} from '@clicktune/core';
 import { COSINE_EPS, type FeaturesExtractorOptions, PlanningExtractor, type RankerKind } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTensorFeatures, type TensorFeatures, toFeatures } from './features';
@@ -132,14 +141,20 @@ export class FeaturesExtractor extends PlanningExtractor {
     return { features: this.execute(plan, items), report: plan.report, plan };
   }
 
+  /** `forward`, scoring sessions logged without search scores first, asynchronously (any backend, WebGPU included). */
+  async forwardAsync(batch: readonly FineTuningInput[], items: ItemsSet): Promise<TensorForwardResult> {
+    const plan = await this.planAsync(batch, items);
+    return { features: this.execute(plan, items), report: plan.report, plan };
+  }
+
   /** Features of one session as plain arrays (kept pairs only). */
   async getFineTuningFeatures(input: FineTuningInput, items: ItemsSet): Promise<FineTuningFeatures> {
-    return this.materialize(this.forward([input], items).features);
+    return this.materialize((await this.forwardAsync([input], items)).features);
   }
 
   /** Features of a (relevant, irrelevant) pair: the relevant session's pairs, then the borrowed ones. */
   async getPairedInputsFeatures(relevant: FineTuningInput, irrelevant: FineTuningInput, items: ItemsSet): Promise<FineTuningFeatures> {
-    return this.materialize(this.execute(this.planPaired(relevant, irrelevant, items), items));
+    return this.materialize(this.execute(await this.planPairedAsync(relevant, irrelevant, items), items));
   }
 
   private async materialize(features: TensorFeatures): Promise<FineTuningFeatures> {
@@ -150,19 +165,32 @@ export class FeaturesExtractor extends PlanningExtractor {
     }
   }
 
-  /** Search scores from the current model, without gradients, for sessions logged without them. */
-  protected searchScores(input: FineTuningInput): Float32Array {
-    const items = this.currentItems;
-    if (!items) return new Float32Array(0);
-    const rows = items.rowsOf([...input.results]);
-    const ranks = tf.tidy(() => {
-      const queryVector = this.model.embedQueries([input.query]);
-      const itemVectors = this.model.embedItems(rows, items);
-      return rankParts(this.options.ranker.kind, queryVector, itemVectors, new Int32Array(rows.length), 'matrix');
-    });
-    // Read outside tidy: tidy walks a returned typed array element by element.
-    const values = ranks.dataSync() as Float32Array;
-    ranks.dispose();
-    return values;
+  /** A tensor backend is read asynchronously: sessions without search scores are scored before planning, not during it. */
+  protected searchScores(): Float32Array {
+    throw new InvalidSessionError(
+      'has no search scores (ranks is null): the tensor extractor scores such sessions before planning — use forwardAsync or planAsync (the trainer does)',
+      {
+        location: { field: 'ranks' },
+      },
+    );
+  }
+
+  /** Search scores from the current model, without gradients, for sessions logged without them (read asynchronously). */
+  protected async scoreUnranked(inputs: readonly FineTuningInput[], items: ItemsSet): Promise<Float32Array[]> {
+    const scores: Float32Array[] = [];
+    for (const input of inputs) {
+      const rows = items.rowsOf([...input.results]);
+      const ranks = tf.tidy(() => {
+        const queryVector = this.model.embedQueries([input.query]);
+        const itemVectors = this.model.embedItems(rows, items);
+        return rankParts(this.options.ranker.kind, queryVector, itemVectors, new Int32Array(rows.length), 'matrix');
+      });
+      try {
+        scores.push(Float32Array.from((await ranks.data()) as Float32Array));
+      } finally {
+        ranks.dispose();
+      }
+    }
+    return scores;
   }
 }

@@ -180,7 +180,7 @@ export class Trainer {
     let weighted = 0;
     let pairs = 0;
     for (let start = 0; start < sessions.length; start += this.options.batchSize) {
-      const plan = this.extractor.plan(sessions.slice(start, start + this.options.batchSize), items);
+      const plan = await this.extractor.planAsync(sessions.slice(start, start + this.options.batchSize), items);
       if (plan.report.pairs === 0) continue;
       const features = this.extractor.execute(plan, items);
       const [lossTensor, keptTensor] = tf.tidy(() => [this.loss.compute(features), tf.sum(features.mask)]);
@@ -197,7 +197,7 @@ export class Trainer {
   /** One optimisation step on a batch; returns the loss and kept pairs (skipped when nothing is kept). */
   async step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
     // With the pairwise term off (the clicktune recipe) no pair is planned at all.
-    const plan = this.pairwiseWeight > 0 ? this.extractor.plan(batch, items) : null;
+    const plan = this.pairwiseWeight > 0 ? await this.extractor.planAsync(batch, items) : null;
     const usePairs = plan !== null && plan.report.pairs > 0;
     const listwise =
       this.listwise && this.listwise.weight > 0

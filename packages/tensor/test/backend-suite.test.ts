@@ -95,7 +95,7 @@ function tensorFeaturesOf(features: FineTuningFeatures): TensorFeatures {
 const tensorExecutor: Executor = {
   allPairs: async (batch, items, options) => {
     const model = new LinearAdapter({ inputDimension: items.dimension });
-    const { features } = new FeaturesExtractor(model, options).forward(batch, items);
+    const { features } = await new FeaturesExtractor(model, options).forwardAsync(batch, items);
     try {
       return await toAllFeatures(features);
     } finally {
@@ -108,7 +108,7 @@ const tensorExecutor: Executor = {
     try {
       const extractor = new FeaturesExtractor(model, options);
       const { toFeatures } = await import('../src/features');
-      const { features } = extractor.forward(batch, items);
+      const { features } = await extractor.forwardAsync(batch, items);
       try {
         return await toFeatures(features);
       } finally {
@@ -194,6 +194,21 @@ for (const backend of backends) {
       expect(await executor.loss(features, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.4604, 4);
       const sliding = await executor.features([c10Session], c10Items, { confidenceCalculator: 'slidingWindow' });
       expect(await executor.loss(sliding, 'probMargin', { margin: 0.1 })).toBeCloseTo(0.0644, 4);
+    });
+
+    it('a session logged without search scores is scored by the model before planning (asynchronously), as the reference scores it', async () => {
+      const unscored = FineTuningInput.create({ ...c10Session.toJSON(), ranks: null });
+      const features = await executor.features([unscored], c10Items, { confidenceCalculator: 'slidingWindow' });
+      // CASES C10 with the model's own scores [1, 0, 0.6, 0.7071, −1]: by hand, e1's sliding-window confidence is 0.3126.
+      expect(features.positiveConfidences[0]).toBeCloseTo(0.3126, 4);
+      const reference = await referenceExecutor.features([unscored], c10Items, { confidenceCalculator: 'slidingWindow' });
+      Array.from(reference.positiveRanks).forEach((value, index) => expect(features.positiveRanks[index]).toBeCloseTo(value, 5));
+      if (isTensor) {
+        // Planned synchronously, a tensor backend would have to read the GPU synchronously: it says to plan asynchronously instead.
+        const model = new LinearAdapter({ inputDimension: c10Items.dimension });
+        expect(() => new FeaturesExtractor(model, {}).forward([unscored], c10Items)).toThrow(/scores such sessions before planning — use forwardAsync or planAsync/);
+        model.dispose();
+      }
     });
 
     it('CASES C5–C7: loss values', async () => {

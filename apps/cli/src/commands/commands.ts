@@ -312,7 +312,7 @@ export function registerCommands(program: Command): void {
         // Rows are written as each batch of sessions yields them, not gathered first.
         async function* rowsOf(): AsyncGenerator<Record<string, unknown>> {
           for (let start = 0; start < sessions.length; start += 256) {
-            const { features, report } = extractor.forward(sessions.slice(start, start + 256), data.items);
+            const { features, report } = await extractor.forwardAsync(sessions.slice(start, start + 256), data.items);
             for (const entry of report.skipped) skipped.set(entry.reason, (skipped.get(entry.reason) ?? 0) + 1);
             const plain = await toFeatures(features);
             disposeTensorFeatures(features);
