@@ -1,4 +1,5 @@
 import { type FineTuningInput, InvalidOptionError, type QueryReference, queryKey } from '@clicktune/core';
+import type { ClickObservation } from './propensities';
 
 /** One (query, item, position) cell of a click log: how often the item was shown there for the query, and clicked. */
 export interface ClickCell {
@@ -34,7 +35,8 @@ export class ClickCounts {
   readonly maxPositions: number;
   private readonly queryIndex = new Map<string, number>();
   private readonly queryKeys: string[] = [];
-  private readonly queryReferences: QueryReference[] = [];
+  /** As the first session of each query gave it (none for counts keyed by name only, e.g. `fromObservations`). */
+  private readonly queryReferences: Array<QueryReference | undefined> = [];
   private querySessions = new Float64Array(16);
   private readonly pairIndex = new Map<string, number>();
   private readonly pairItems: string[] = [];
@@ -64,6 +66,16 @@ export class ClickCounts {
   static async fromStream(sessions: AsyncIterable<FineTuningInput>, maxPositions = 10): Promise<ClickCounts> {
     const counts = new ClickCounts(maxPositions);
     for await (const session of sessions) counts.add(session);
+    return counts;
+  }
+
+  /**
+   * Counts of (query, item, position, clicked) observations, their queries
+   * keyed by the observations' own names; every position is kept.
+   */
+  static fromObservations(observations: readonly ClickObservation[]): ClickCounts {
+    const counts = new ClickCounts(1 + observations.reduce((max, observation) => Math.max(max, observation.position), 0));
+    for (const observation of observations) counts.addCell(counts.queryOf(observation.query), observation.item, observation.position, 1, observation.clicked ? 1 : 0);
     return counts;
   }
 
@@ -153,7 +165,7 @@ export class ClickCounts {
     const subset = new ClickCounts(this.maxPositions);
     this.queryKeys.forEach((key, index) => {
       if (!keep(key)) return;
-      const query = subset.queryOf(key, this.queryReferences[index] as QueryReference);
+      const query = subset.queryOf(key, this.queryReferences[index]);
       subset.querySessions[query] = this.querySessions[index] as number;
       subset.sessionCount += this.querySessions[index] as number;
     });
@@ -167,7 +179,7 @@ export class ClickCounts {
     return subset;
   }
 
-  private queryOf(key: string, reference: QueryReference): number {
+  private queryOf(key: string, reference?: QueryReference): number {
     let index = this.queryIndex.get(key);
     if (index === undefined) {
       index = this.queryKeys.length;

@@ -1,5 +1,5 @@
 import { EmptyInputError, type FineTuningInput, InvalidOptionError, queryKeyOf } from '@clicktune/core';
-import { type ClickColumns, ClickCounts } from './click-counts';
+import { ClickCounts } from './click-counts';
 
 /** One shown result: which query and item, at which 0-based position, and whether it was clicked. */
 export interface ClickObservation {
@@ -58,7 +58,7 @@ export function estimatePropensitiesEm(
   input: readonly ClickObservation[] | ClickCounts,
   options: { positions?: number; iterations?: number; tolerance?: number; minPropensity?: number } = {},
 ): PropensityEstimate {
-  const columns = input instanceof ClickCounts ? input.columns() : observationColumns(input);
+  const columns = (input instanceof ClickCounts ? input : ClickCounts.fromObservations(input)).columns();
   const { cellPairs, cellPositions, impressions, clicks } = columns;
   const cells = cellPairs.length;
   if (cells === 0) throw new EmptyInputError('no click observations to estimate propensities from');
@@ -126,48 +126,6 @@ export function estimatePropensitiesEm(
     clicks: pairClicks[pair] as number,
   }));
   return { propensities: theta, pairs, iterations: iteration, logLikelihood };
-}
-
-/** Observations aggregated into (query, item, position) cells, pairs in first-seen order. */
-function observationColumns(observations: readonly ClickObservation[]): ClickColumns {
-  const pairIndex = new Map<string, number>();
-  const pairQueries: string[] = [];
-  const pairItems: string[] = [];
-  const cellIndex = new Map<string, number>();
-  const cellPairs: number[] = [];
-  const cellPositions: number[] = [];
-  const impressions: number[] = [];
-  const clicks: number[] = [];
-  for (const observation of observations) {
-    const pairKey = `${observation.query}\u0000${observation.item}`;
-    let pair = pairIndex.get(pairKey);
-    if (pair === undefined) {
-      pair = pairItems.length;
-      pairIndex.set(pairKey, pair);
-      pairQueries.push(observation.query);
-      pairItems.push(observation.item);
-    }
-    const cellKey = `${pair}\u0000${observation.position}`;
-    let cell = cellIndex.get(cellKey);
-    if (cell === undefined) {
-      cell = cellPairs.length;
-      cellIndex.set(cellKey, cell);
-      cellPairs.push(pair);
-      cellPositions.push(observation.position);
-      impressions.push(0);
-      clicks.push(0);
-    }
-    impressions[cell] = (impressions[cell] as number) + 1;
-    if (observation.clicked) clicks[cell] = (clicks[cell] as number) + 1;
-  }
-  return {
-    pairQueries,
-    pairItems,
-    cellPairs: Int32Array.from(cellPairs),
-    cellPositions: Int32Array.from(cellPositions),
-    impressions: Float64Array.from(impressions),
-    clicks: Float64Array.from(clicks),
-  };
 }
 
 /**

@@ -70,9 +70,9 @@ export async function readClickLog(source: string | readonly string[], options: 
   try {
     const { shape, names } = await shapeOf(connection, sources, format, columns);
     const hasSession = shape === 'impressions' && names.includes(columns.session);
-    const reader = sourceSql(sources, format, shape, columns, hasSession);
+    const source = sourceSql(sources, format, shape, columns, hasSession);
     const query: ClickCountsQueryOptions = { shape, columns, maxPositions, firstPosition, hasSession };
-    const withLog = (sql: string) => (sql.startsWith('WITH ') ? `WITH click_log AS (${reader.sql}), ${sql.slice(5)}` : `WITH click_log AS (${reader.sql}) ${sql}`);
+    const withLog = (sql: string) => (sql.startsWith('WITH ') ? `WITH click_log AS (${source}), ${sql.slice(5)}` : `WITH click_log AS (${source}) ${sql}`);
     const run = async (sql: string) => {
       try {
         return (await connection.runAndReadAll(withLog(sql), sources)).getRowsJS();
@@ -133,7 +133,7 @@ async function shapeOf(
   format: ClickLogFormat,
   columns: ClickLogColumns,
 ): Promise<{ shape: ClickLogShape; names: string[] }> {
-  const names = format === 'json' ? await jsonKeys(connection, sources) : await describedColumns(connection, sources, sourceSql(sources, format, 'sessions', columns, false).sql);
+  const names = format === 'json' ? await jsonKeys(connection, sources) : await describedColumns(connection, sources, sourceSql(sources, format, 'sessions', columns, false));
   const has = (name: string) => names.includes(name);
   if (has(columns.results) && has(columns.query)) return { shape: 'sessions', names };
   if (has(columns.query) && has(columns.item) && has(columns.position) && has(columns.clicked)) return { shape: 'impressions', names };
@@ -159,11 +159,11 @@ async function jsonKeys(connection: DuckDBConnection, sources: readonly string[]
   throw new EmptyInputError('the click log has no rows', { location: { file } });
 }
 
-/** The table function that reads the sources (bound as $1 … $n). */
-function sourceSql(sources: readonly string[], format: ClickLogFormat, shape: ClickLogShape, columns: ClickLogColumns, hasSession: boolean): { sql: string } {
+/** The query that reads the sources with DuckDB's table function (files bound as $1 … $n). */
+function sourceSql(sources: readonly string[], format: ClickLogFormat, shape: ClickLogShape, columns: ClickLogColumns, hasSession: boolean): string {
   const list = `[${sources.map((_, index) => `$${index + 1}`).join(', ')}]`;
-  if (format === 'parquet') return { sql: `SELECT * FROM read_parquet(${list})` };
-  if (format === 'csv') return { sql: `SELECT * FROM read_csv(${list}, header = true)` };
+  if (format === 'parquet') return `SELECT * FROM read_parquet(${list})`;
+  if (format === 'csv') return `SELECT * FROM read_csv(${list}, header = true)`;
   // Only the mapped fields are parsed, with their types.
   const types: Record<string, string> =
     shape === 'sessions'
@@ -178,7 +178,7 @@ function sourceSql(sources: readonly string[], format: ClickLogFormat, shape: Cl
   const struct = Object.entries(types)
     .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
     .join(', ');
-  return { sql: `SELECT * FROM read_json(${list}, format = 'newline_delimited', columns = {${struct}})` };
+  return `SELECT * FROM read_json(${list}, format = 'newline_delimited', columns = {${struct}})`;
 }
 
 async function describedColumns(connection: DuckDBConnection, sources: readonly string[], sql: string): Promise<string[]> {

@@ -14,6 +14,16 @@ import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions 
 /** A click log: the sessions, or their (query, item, position) counts. */
 export type ClickLog = readonly FineTuningInput[] | ClickCounts;
 
+/** The log's distinct queries (`queryKeyOf` keys), in first-seen order. */
+export function queryKeysOfLog(log: ClickLog): string[] {
+  return log instanceof ClickCounts ? log.queries() : [...new Set(log.map(queryKeyOf))];
+}
+
+/** How many sessions the log holds. */
+export function sessionCountOf(log: ClickLog): number {
+  return log instanceof ClickCounts ? log.sessions : log.length;
+}
+
 /** The log's counts (top 10 positions), counted once when given sessions. */
 export function clickCountsOf(log: ClickLog): ClickCounts {
   return log instanceof ClickCounts ? log : ClickCounts.fromSessions(log, 10);

@@ -1,7 +1,16 @@
-import type { ClickCounts } from '@clicktune/confidence';
 import { type FineTuningInput, InvalidOptionError, queryKeyOf } from '@clicktune/core';
 import { type EpochRecord, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
-import { clickJudgements, clickModelRelevance, eventRelevance, judgedNdcgPerQuery, queriesWithRelevant, relevanceSessions, topCandidates } from './click-labels';
+import {
+  clickJudgements,
+  clickModelRelevance,
+  eventRelevance,
+  judgedNdcgPerQuery,
+  queriesWithRelevant,
+  queryKeysOfLog,
+  relevanceSessions,
+  sessionCountOf,
+  topCandidates,
+} from './click-labels';
 import type { FineTuneOptions, FineTunePlan, FineTuneRun } from './fine-tune';
 import { deploymentGate } from './gate';
 import { clickLogOf, extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
@@ -39,8 +48,8 @@ export async function crossFittedFineTune(
 ): Promise<FineTuneRun> {
   const { items } = options;
   const log = clickLogOf(options, settings);
-  const sessionCount = Array.isArray(log) ? log.length : (log as ClickCounts).sessions;
-  const queryCount = Array.isArray(log) ? new Set((log as readonly FineTuningInput[]).map(queryKeyOf)).size : (log as ClickCounts).queries().length;
+  const sessionCount = sessionCountOf(log);
+  const queryCount = queryKeysOfLog(log).length;
   const folds = settings.folds;
   if (options.inServiceFolds && options.inServiceFolds.length !== folds)
     throw new InvalidOptionError(`inServiceFolds has ${options.inServiceFolds.length} adapters for ${folds} folds`, { location: { field: 'inServiceFolds' } });

@@ -1,5 +1,5 @@
-import type { ClickCounts } from '@clicktune/confidence';
-import { type FineTuningInput, heldOutQueries, type ItemsSet, queryKeyOf, type Relevance, SeededRandom, splitByQueries } from '@clicktune/core';
+import { ClickCounts } from '@clicktune/confidence';
+import { type FineTuningInput, heldOutQueries, type ItemsSet, queryKeyOf, type Relevance, SeededRandom } from '@clicktune/core';
 import {
   type BatchProgress,
   type EmbeddingModel,
@@ -19,6 +19,7 @@ import {
   eventRelevance,
   judgedNdcgPerQuery,
   queriesWithRelevant,
+  queryKeysOfLog,
   relevanceSessions,
   topCandidates,
 } from './click-labels';
@@ -257,26 +258,32 @@ function dominantQuery(sessionsByQuery: ReadonlyMap<string, number>, total: numb
 /** Held-out validation queries (the given ones, or a seeded share) with all their sessions; the rest trains. */
 function splitLog(options: FineTuneOptions, settings: LearnSettings): LogSplit {
   const log = clickLogOf(options, settings);
-  if (!Array.isArray(log)) {
-    const counts = log as ClickCounts;
-    const held = options.validationQueries ?? heldOutQueries(counts.queries(), { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
-    const train = counts.restrictedTo((key) => !held.has(key));
-    const test = counts.restrictedTo((key) => held.has(key));
+  const held = options.validationQueries ?? heldOutOf(log, settings);
+  if (log instanceof ClickCounts) {
+    const train = log.restrictedTo((key) => !held.has(key));
+    const test = log.restrictedTo((key) => held.has(key));
     const dominant = dominantQuery(new Map(test.queries().map((key) => [key, test.sessionsOf(key)])), test.sessions);
     return { train, test, trainSessions: train.sessions, testSessions: test.sessions, testQueries: test.queries().length, dominant };
   }
-  const sessions = log as readonly FineTuningInput[];
   const split = { train: [] as FineTuningInput[], test: [] as FineTuningInput[] };
-  if (options.validationQueries) for (const session of sessions) (options.validationQueries.has(queryKeyOf(session)) ? split.test : split.train).push(session);
-  else Object.assign(split, splitByQueries(sessions, { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) }));
   const byQuery = new Map<string, number>();
-  for (const session of split.test) byQuery.set(queryKeyOf(session), (byQuery.get(queryKeyOf(session)) ?? 0) + 1);
+  for (const session of log) {
+    const key = queryKeyOf(session);
+    if (!held.has(key)) {
+      split.train.push(session);
+      continue;
+    }
+    split.test.push(session);
+    byQuery.set(key, (byQuery.get(key) ?? 0) + 1);
+  }
   return { ...split, trainSessions: split.train.length, testSessions: split.test.length, testQueries: byQuery.size, dominant: dominantQuery(byQuery, split.test.length) };
 }
 
 /** The held-out validation queries of a log (keys), as `fineTune` draws them: the same for every round of the same seed. */
 export function validationQueriesOf(log: ClickLog, settings: LearnSettingsInput = {}): Set<string> {
-  const resolved = resolveSettings(settings);
-  const keys = Array.isArray(log) ? (log as readonly FineTuningInput[]).map((session) => queryKeyOf(session)) : (log as ClickCounts).queries();
-  return heldOutQueries(keys, { testFraction: resolved.validationFraction, random: SeededRandom.fromSeed(resolved.seed) });
+  return heldOutOf(log, resolveSettings(settings));
+}
+
+function heldOutOf(log: ClickLog, settings: LearnSettings): Set<string> {
+  return heldOutQueries(queryKeysOfLog(log), { testFraction: settings.validationFraction, random: SeededRandom.fromSeed(settings.seed) });
 }

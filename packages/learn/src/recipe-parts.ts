@@ -54,7 +54,7 @@ export function untrained(bestSelectionScore: number | null): TrainingResult {
 }
 
 /** The log's sessions, for what needs whole sessions (the pairwise method, events as relevance). */
-export function sessionsOf(options: { sessions?: readonly FineTuningInput[]; clicks?: ClickCounts }, needs: string): readonly FineTuningInput[] {
+function sessionsOf(options: { sessions?: readonly FineTuningInput[]; clicks?: ClickCounts }, needs: string): readonly FineTuningInput[] {
   if (options.sessions) return options.sessions;
   throw new InvalidOptionError(`${needs} needs the sessions themselves, not their click counts`, { location: { field: 'sessions' } });
 }

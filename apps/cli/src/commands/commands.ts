@@ -115,8 +115,7 @@ function withTrainingOptions(command: Command): Command {
 }
 
 /** How `train` reads its click log (--engine, --map, --first-position), checked before any work. */
-function clickLogReading(given: { sessions: string; engine?: string; map?: string; firstPosition?: string }, method: string): ClickLogReading {
-  const flags = { ...given, engine: given.engine ?? 'auto', firstPosition: given.firstPosition ?? '0' };
+function clickLogReading(flags: { sessions: string; engine: string; map?: string; firstPosition: string }, method: string): ClickLogReading {
   if (!['auto', 'duckdb', 'stream'].includes(flags.engine)) throw usageError(`--engine must be auto, duckdb or stream, got ${JSON.stringify(flags.engine)}`, '--engine');
   if (flags.firstPosition !== '0' && flags.firstPosition !== '1')
     throw usageError(`--first-position must be 0 or 1, got ${JSON.stringify(flags.firstPosition)}`, '--first-position');
@@ -376,11 +375,11 @@ export function registerCommands(program: Command): void {
         if (flags.selectQueryIds && !flags.selectWithQrels) throw usageError('--select-query-ids needs --select-with-qrels', '--select-query-ids');
         const seed = seedOf(flags);
         const settings = settingsOf(flags, seed);
-        const logReading = clickLogReading(flags, settings.method ?? DEFAULT_SETTINGS.method);
         // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
-        resolveSettings(settings);
+        const { method, folds } = resolveSettings(settings);
+        const logReading = clickLogReading(flags, method);
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
-        const crossFitted = (settings.method ?? DEFAULT_SETTINGS.method) === 'clicktune' && (settings.folds ?? DEFAULT_SETTINGS.folds) > 1 && !flags.selectWithQrels;
+        const crossFitted = method === 'clicktune' && folds > 1 && !flags.selectWithQrels;
         if (flags.inServiceFolds && !flags.inService) throw usageError('--in-service-folds needs --in-service', '--in-service-folds');
         if ((flags.inServiceFolds || flags.foldsOut) && !crossFitted)
           throw usageError(
@@ -394,11 +393,10 @@ export function registerCommands(program: Command): void {
         const data = await loadData(flags, flags.selectWithQrels ? { queries: true, relevance: true } : {});
         // The clicktune method needs only the (query, item, position) counts: the file is streamed into them, no session is kept.
         const log: { clicks: ClickCounts } | { sessions: FineTuningInput[] } =
-          settings.method === 'clicktune' ? { clicks: await loadClickCounts(flags.sessions, data, logReading) } : { sessions: await loadSessions(flags.sessions, data) };
+          method === 'clicktune' ? { clicks: await loadClickCounts(flags.sessions, data, logReading) } : { sessions: await loadSessions(flags.sessions, data) };
         const sessionCount = 'clicks' in log ? log.clicks.sessions : log.sessions.length;
         const inService = flags.inService ? await loadAdapter(flags.inService, { queries: data.queries }) : undefined;
         const inServiceFolds = flags.inServiceFolds ? await loadFoldAdapters(flags.inServiceFolds, { queries: data.queries }) : undefined;
-        const folds = settings.folds ?? DEFAULT_SETTINGS.folds;
         if (inServiceFolds && inServiceFolds.length !== folds) {
           for (const adapter of inServiceFolds) adapter.dispose();
           inService?.dispose();
