@@ -6,6 +6,7 @@ import {
   ClickTuneError,
   DimensionMismatchError,
   EmptyInputError,
+  InvalidSessionError,
   MissingItemsError,
   type FineTuningInput,
   queryOfKey,
@@ -157,29 +158,32 @@ export interface ClickLogReading {
  * as it is read; through DuckDB, the aggregated ids are checked against the
  * catalogue (and the queries) afterwards.
  */
-export async function loadClickCounts(
-  file: string,
-  data: Pick<LoadedData, 'items' | 'queries'>,
-  reading: ClickLogReading = { engine: 'stream' },
-  options: { dropMissingEvents?: boolean } = {},
-): Promise<ClickCounts> {
+export async function loadClickCounts(file: string, data: Pick<LoadedData, 'items' | 'queries'>, reading: ClickLogReading = { engine: 'stream' }): Promise<ClickCounts> {
   if (reading.engine === 'stream') {
-    const counts = await ClickCounts.fromStream(readSessions(file, sessionOptions(data, options)));
+    const counts = await ClickCounts.fromStream(readSessions(file, sessionOptions(data, {})));
     requireSessions(counts.sessions, file);
     return counts;
   }
   const { readClickLog } = await import('@clicktune/duckdb');
   const { counts, rows, shape } = await readClickLog(file, { columns: reading.columns, firstPosition: reading.firstPosition });
-  const unknownItems = new Set<string>();
-  for (const cell of counts.cells()) if (!data.items.has(cell.item)) unknownItems.add(cell.item);
-  if (unknownItems.size > 0) throw new MissingItemsError([...unknownItems], { location: { file } });
-  if (data.queries) {
-    const unknownQueries = counts
-      .queries()
-      .map((key) => queryOfKey(key))
-      .flatMap((query) => (query.kind === 'id' && !data.queries?.has(query.id) ? [query.id] : []));
-    if (unknownQueries.length > 0) throw new MissingItemsError(unknownQueries, { location: { file }, what: 'query' });
-  }
+  // Every id at once, as the catalogue lists the ones it lacks.
+  const located = (check: () => unknown) => {
+    try {
+      check();
+    } catch (error) {
+      throw ClickTuneError.isInstance(error) ? error.at({ file }) : error;
+    }
+  };
+  located(() => data.items.rowsOf([...new Set(Array.from(counts.cells(), (cell) => cell.item))]));
+  const ids = counts
+    .queries()
+    .map((key) => queryOfKey(key))
+    .flatMap((query) => (query.kind === 'id' ? [query.id] : []));
+  // The rule `catalogueCheck` applies to each streamed session, here to the log's queries at once.
+  if (ids.length > 0 && !data.queries)
+    throw new InvalidSessionError(`query ${JSON.stringify(ids[0])} is given by id, and there are no queries to look it up in`, { location: { file, field: 'query' } });
+  const queries = data.queries;
+  if (queries) located(() => queries.rowsOf(ids));
   process.stderr.write(`clicktune: DuckDB aggregated ${rows} ${shape === 'sessions' ? 'sessions' : 'impressions'} into ${counts.size} (query, item, position) cells\n`);
   return counts;
 }

@@ -589,6 +589,14 @@ export const CASES: readonly BadInputCase[] = [
     message: /log\.csv: 1 unknown item id: "ghost"/,
   },
   {
+    name: 'an impressions CSV of query ids without --queries',
+    class: 'location',
+    files: { 'log.csv': `query,item,position,clicked\nq0,i0,0,1\n` },
+    args: ['train', '--items', 'items.jsonl', '--sessions', 'log.csv', '--out', 'out'],
+    code: 3,
+    message: /log\.csv: query: query "q0" is given by id, and there are no queries to look it up in/,
+  },
+  {
     name: 'an impressions CSV with a position that is not a number',
     class: 'location',
     files: { 'log.csv': `query,item,position,clicked\nq0,i0,0,1\nq0,i1,second,0\n` },
