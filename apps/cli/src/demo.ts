@@ -4,7 +4,7 @@ import '@clicktune/backend-node';
 import '@clicktune/backend-gpu';
 import '@clicktune/backend-webgl';
 import { type LearnSettings, resolveSettings } from '@clicktune/learn';
-import type { RankingMetrics } from '@clicktune/reference';
+import type { RankingMetrics } from '@clicktune/core';
 import { EXPERIMENT_DEFAULTS, type ExperimentSettings, runVariant, setupSeed, type Task, VARIANTS, type VariantRun } from './harness/experiment';
 
 export interface DemoOptions {

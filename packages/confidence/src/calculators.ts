@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@clicktune/core';
+import { DEFAULT_EXAMINATION_PROPENSITIES, examinationAt, InvalidOptionError, validatePropensities } from '@clicktune/core';
 
 /**
  * A confidence calculator: objects of one session in display order, their
@@ -79,22 +79,6 @@ export function minMaxNormalize(values: Float64Array | Float32Array): Float32Arr
 }
 
 /**
- * Examination propensities θ_k of a position-based click model for ranks
- * 1–10 (the last value is used beyond), as in ULTRA's simulations
- * (Ai et al., 2021) after Joachims et al. (2017).
- */
-export const DEFAULT_EXAMINATION_PROPENSITIES: readonly number[] = Object.freeze([0.68, 0.61, 0.48, 0.34, 0.28, 0.2, 0.11, 0.1, 0.08, 0.06]);
-
-export function validatePropensities(propensities: ArrayLike<number>, field = 'propensities'): Float64Array {
-  if (propensities.length === 0) throw new InvalidOptionError('needs at least one propensity', { location: { field } });
-  const checked = Float64Array.from(propensities);
-  checked.forEach((value, index) => {
-    if (!(value > 0 && value <= 1)) throw new InvalidOptionError(`must be in (0, 1], got ${value}`, { location: { field: `${field}[${index}]` } });
-  });
-  return checked;
-}
-
-/**
  * Position-bias-aware confidences from a position-based click model
  * (Richardson et al., 2007; Joachims et al., 2017: "Unbiased learning-to-rank
  * with biased feedback"). With θ_k the probability that position k is
@@ -119,7 +103,7 @@ export function positionBiasConfidences(options: { propensities?: ArrayLike<numb
     calculate(objectRanks, clicks) {
       checkLengths(objectRanks, clicks);
       return Float32Array.from({ length: objectRanks.length }, (_, position) => {
-        const theta = propensities[Math.min(position, propensities.length - 1)] as number;
+        const theta = examinationAt(propensities, position);
         return (clicks[position] as number) > 0 ? Math.min(1 / theta, maxWeight) / maxWeight : theta;
       });
     },

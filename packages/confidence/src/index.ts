@@ -18,13 +18,11 @@ export {
 export {
   type ConfidenceCalculator,
   type ConfidenceCalculatorOption,
-  DEFAULT_EXAMINATION_PROPENSITIES,
   dummyConfidences,
   minMaxNormalize,
   positionBiasConfidences,
   resolveConfidenceCalculator,
   slidingWindowConfidences,
-  validatePropensities,
 } from './calculators';
 export {
   type ClickObservation,

@@ -181,3 +181,8 @@ export function validateDifferenceBounds(minAbsDifference: number, maxAbsDiffere
     });
   }
 }
+
+/** Steepness of the small-difference weights: trunc(100 / margin), as the original. */
+export function smallDifferenceSteepness(margin: number): number {
+  return Math.trunc(100 / margin);
+}

@@ -15,7 +15,10 @@ export {
   InvalidWeightsError,
   MissingItemsError,
 } from './errors';
-export { FineTuningFeatures, type FineTuningFeaturesFields, validateDifferenceBounds } from './features';
+export { FineTuningFeatures, type FineTuningFeaturesFields, smallDifferenceSteepness, validateDifferenceBounds } from './features';
+export { baseItemVectors, baseQueryVectors } from './base-vectors';
+export { COSINE_EPS, type Ranker, type RankerKind, resolveRanker } from './rankers';
+export { discountedCumulativeGain, distanceShift, exponentialGain, meanMetrics, type RankingMetrics, rankingMetrics, rankOrder } from './metrics';
 export { readBinaryFile, readJsonl, readJsonlEntries, readTextLines, removeTemporaryFiles, writeFileAtomic, writeJsonl } from './files';
 export { type FileContent, type JsonlEntry, type JsonlLine, parseJsonl, parseJsonLine, STANDARD_STREAM } from './jsonl';
 export { describeValue, type IdLike, normalizeId } from './ids';
@@ -33,6 +36,7 @@ export {
   writeSessions,
 } from './io';
 export { type Item, type ItemRecordInit, ItemsSet, parseItemRecord, requireNonEmpty } from './items';
+export { DEFAULT_EXAMINATION_PROPENSITIES, examinationAt, validatePropensities } from './examination';
 export { SeededRandom } from './random';
 export {
   FineTuningInput,

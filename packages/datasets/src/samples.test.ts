@@ -1,4 +1,4 @@
-import { rankingMetrics } from '@clicktune/reference';
+import { rankingMetrics } from '@clicktune/core';
 import { describe, expect, it } from 'vitest';
 import { loadSample, SAMPLE_NAMES } from './samples';
 

@@ -1,6 +1,5 @@
 import { ClickCounts, estimatePropensitiesEm } from '@clicktune/confidence';
-import { FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf, queryOfKey } from '@clicktune/core';
-import { rankingMetrics } from '@clicktune/reference';
+import { DEFAULT_EXAMINATION_PROPENSITIES, FineTuningInput, type ItemsSet, type QueryReference, queryKeyOf, queryOfKey, rankingMetrics } from '@clicktune/core';
 import { type EmbeddingModel, type ListwiseOptions, retrieveTopK, scoreSessions } from '@clicktune/tensor';
 
 /*
@@ -55,7 +54,7 @@ function pairEvidence(log: ClickLog, options: ClickLabelOptions): PairEvidence[]
   if (counts.size === 0) return [];
   const estimate = estimatePropensitiesEm(counts, { positions: 10 });
   // θ is identified only up to scale: fix the top position's.
-  const scale = (estimate.propensities[0] as number) / (options.topExamination ?? 0.68);
+  const scale = (estimate.propensities[0] as number) / (options.topExamination ?? (DEFAULT_EXAMINATION_PROPENSITIES[0] as number));
   const examined = new Map<string, number>();
   for (const cell of counts.cells()) {
     const key = `${cell.query}\u0000${cell.item}`;

@@ -1,9 +1,8 @@
-import { FineTuningFeatures, FineTuningInput, ItemsSet, pairRelevantWithIrrelevant, isTestSessionByItems } from '@clicktune/core';
+import { distanceShift, FineTuningFeatures, FineTuningInput, ItemsSet, pairRelevantWithIrrelevant, isTestSessionByItems } from '@clicktune/core';
 import { describe, expect, it } from 'vitest';
 import { c10Items, c10Session } from '@clicktune/test-fixtures';
 import { FeaturesExtractor } from './extractor';
 import { cosineProbMarginRankingLoss, probMarginRankingLoss } from './losses';
-import { distanceShift } from './metrics';
 import { baseEmbeddingModel } from './models';
 
 function pairs(positive: number[], negative: number[], positiveConfidences: number[], negativeConfidences: number[], target: number[]): FineTuningFeatures {

@@ -1,7 +1,6 @@
 import type { RanksAggregator } from '@clicktune/confidence';
-import { type BatchPlan, DimensionMismatchError, FineTuningFeatures, type ItemsSet } from '@clicktune/core';
+import { type BatchPlan, DimensionMismatchError, FineTuningFeatures, type ItemsSet, type Ranker } from '@clicktune/core';
 import type { ReferenceModel } from './models';
-import type { Ranker } from './rankers';
 
 export interface PlanExecution {
   /** Pairs after the step-7 filter. */

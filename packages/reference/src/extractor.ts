@@ -1,8 +1,7 @@
 import type { BatchPlan, FineTuningFeatures, FineTuningInput, ItemsSet, PlanReport } from '@clicktune/core';
 import { executePlan, type PlanExecution } from './execute';
 import type { ReferenceModel } from './models';
-import type { FeaturesExtractorOptions } from './options';
-import { PlanningExtractor } from './planning-extractor';
+import { type FeaturesExtractorOptions, PlanningExtractor } from '@clicktune/extractor';
 
 export interface ForwardResult {
   readonly features: FineTuningFeatures;

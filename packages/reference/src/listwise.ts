@@ -1,6 +1,5 @@
-import type { ItemsSet, ListwisePlan } from '@clicktune/core';
+import { type ItemsSet, type ListwisePlan, resolveRanker } from '@clicktune/core';
 import type { ReferenceModel } from './models';
-import { resolveRanker } from './rankers';
 
 /**
  * The listwise term's oracle: the weighted InfoNCE of a planned batch,

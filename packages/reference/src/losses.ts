@@ -1,4 +1,4 @@
-import { type FineTuningFeatures, InvalidOptionError } from '@clicktune/core';
+import { type FineTuningFeatures, InvalidOptionError, smallDifferenceSteepness } from '@clicktune/core';
 
 export interface MarginLossOptions {
   margin?: number;
@@ -13,11 +13,6 @@ function sigmoid(value: number): number {
 function checkMargin(margin: number): number {
   if (!Number.isFinite(margin)) throw new InvalidOptionError(`margin must be a finite number, got ${margin}`, { location: { field: 'margin' } });
   return margin;
-}
-
-/** Steepness of the small-difference weights: trunc(100 / margin), as the original. */
-export function smallDifferenceSteepness(margin: number): number {
-  return Math.trunc(100 / margin);
 }
 
 function marginLoss(features: FineTuningFeatures, options: MarginLossOptions, logit: (margin: number, signedDifference: number) => number): number {

@@ -1,7 +1,4 @@
-import { InvalidOptionError, type SeededRandom } from '@clicktune/core';
-
-/** θ for ranks 1–10 of ULTRA's position-based simulation (Ai et al., 2021); the last value is used beyond. */
-export const ULTRA_EXAMINATION: readonly number[] = Object.freeze([0.68, 0.61, 0.48, 0.34, 0.28, 0.2, 0.11, 0.1, 0.08, 0.06]);
+import { DEFAULT_EXAMINATION_PROPENSITIES, examinationAt, InvalidOptionError, type SeededRandom, validatePropensities } from '@clicktune/core';
 
 export interface AttractivenessOptions {
   /** Highest relevance grade (default 1). */
@@ -51,15 +48,13 @@ export interface ClickModel {
  */
 export function positionBasedModel(options: AttractivenessOptions & { examination?: readonly number[]; eta?: number } = {}): ClickModel {
   checkAttractiveness(options);
-  const theta = options.examination ?? ULTRA_EXAMINATION;
+  const theta = validatePropensities(options.examination ?? DEFAULT_EXAMINATION_PROPENSITIES, 'examination');
   const eta = options.eta ?? 1;
-  if (theta.length === 0 || theta.some((value) => !(value > 0 && value <= 1)))
-    throw new InvalidOptionError('examination probabilities must be in (0, 1]', { location: { field: 'examination' } });
   if (!(eta >= 0)) throw new InvalidOptionError(`eta must be ≥ 0, got ${eta}`, { location: { field: 'eta' } });
   return {
     name: 'pbm',
     click(grades, random) {
-      const examination = grades.map((_, position) => (theta[Math.min(position, theta.length - 1)] as number) ** eta);
+      const examination = grades.map((_, position) => examinationAt(theta, position) ** eta);
       const clicks = grades.map((grade, position) => random.nextFloat() < (examination[position] as number) && random.nextFloat() < attractiveness(grade, options));
       return { clicks, examination };
     },

@@ -8,6 +8,5 @@ export {
   dynamicBayesianNetworkModel,
   positionBasedModel,
   resolveClickModel,
-  ULTRA_EXAMINATION,
 } from './click-models';
 export { type ShownResult, type SimulationOptions, simulateSessions, streamSessions, zipfSampler } from './sessions';

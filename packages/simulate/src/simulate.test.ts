@@ -1,6 +1,7 @@
 import { SeededRandom } from '@clicktune/core';
 import { describe, expect, it } from 'vitest';
-import { attractiveness, cascadeModel, dynamicBayesianNetworkModel, positionBasedModel, resolveClickModel, ULTRA_EXAMINATION } from './click-models';
+import { attractiveness, cascadeModel, dynamicBayesianNetworkModel, positionBasedModel, resolveClickModel } from './click-models';
+import { DEFAULT_EXAMINATION_PROPENSITIES } from '@clicktune/core';
 import { simulateSessions, zipfSampler } from './sessions';
 
 function clickRates(model: ReturnType<typeof positionBasedModel>, grades: number[], trials = 20_000, seed = 1): number[] {
@@ -22,7 +23,7 @@ describe('attractiveness (ULTRA)', () => {
 describe('click models', () => {
   it('PBM: click rate of a relevant result at k is θ_k (ε⁺ = 1), θ_k² with η = 2', () => {
     const rates = clickRates(positionBasedModel(), [1, 1, 1, 1]);
-    rates.forEach((rate, position) => expect(Math.abs(rate - (ULTRA_EXAMINATION[position] as number))).toBeLessThan(0.015));
+    rates.forEach((rate, position) => expect(Math.abs(rate - (DEFAULT_EXAMINATION_PROPENSITIES[position] as number))).toBeLessThan(0.015));
     const squared = clickRates(positionBasedModel({ eta: 2 }), [1, 1]);
     expect(Math.abs((squared[0] as number) - 0.68 ** 2)).toBeLessThan(0.015);
     // A non-relevant result at position 1: 0.68 × 0.1.

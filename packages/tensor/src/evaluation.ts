@@ -1,5 +1,15 @@
-import { type FineTuningInput, type ItemsSet, type QueryReference, queryKey, type Relevance } from '@clicktune/core';
-import { distanceShift, meanMetrics, type RankerKind, type RankingMetrics, rankingMetrics } from '@clicktune/reference';
+import {
+  distanceShift,
+  type FineTuningInput,
+  type ItemsSet,
+  meanMetrics,
+  type QueryReference,
+  queryKey,
+  type RankerKind,
+  type RankingMetrics,
+  rankingMetrics,
+  type Relevance,
+} from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingModel } from './models';
 import { gatherRows } from './ops';

@@ -9,13 +9,14 @@ import {
   type ItemsSet,
   type PlanReport,
   paddedObjectParts,
+  type RankerKind,
 } from '@clicktune/core';
-import { COSINE_EPS, type FeaturesExtractorOptions, PlanningExtractor, type RankerKind } from '@clicktune/reference';
+import { type FeaturesExtractorOptions, PlanningExtractor } from '@clicktune/extractor';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTensorFeatures, type TensorFeatures, toFeatures } from './features';
 import type { EmbeddingModel } from './models';
-import { differenceMask, gatherRows, matMul, rowNorms } from './ops';
-import { rankRows } from './rankers';
+import { differenceMask, gatherRows } from './ops';
+import { rankMatrix, rankRows } from './rankers';
 
 /** Object ranks from part ranks by the differentiable aggregator over a padded layout (DESIGN.md step 5). */
 function aggregateObjects(partRanks: tf.Tensor1D, plan: BatchPlan, aggregator: RanksAggregator): tf.Tensor1D {
@@ -59,16 +60,11 @@ function rankParts(
   const euclidean = kind === 'euclidean' || kind === 'negativeEuclidean';
   if (euclidean || strategy === 'gather' || (strategy === 'auto' && queries > 256)) return rankRows(kind, gatherRows(queryVectors, partQuery), partVectors);
   const parts = partVectors.shape[0];
-  const constant = frozen.items ? 'a' : frozen.queries ? 'b' : 'none';
-  const scores = matMul(partVectors, tf.transpose(queryVectors), constant);
-  const dots = gatherRows(
+  const scores = rankMatrix(kind, partVectors, queryVectors, frozen.items ? 'a' : frozen.queries ? 'b' : 'none');
+  return gatherRows(
     tf.reshape(scores, [parts * queries]) as tf.Tensor1D,
     Int32Array.from(partQuery, (query, part) => part * queries + query),
   );
-  if (kind === 'dot') return dots;
-  const partNorms = rowNorms(partVectors);
-  const queryNorms = gatherRows(rowNorms(queryVectors), partQuery);
-  return tf.div(dots, tf.maximum(tf.mul(partNorms, queryNorms), COSINE_EPS));
 }
 
 export interface TensorForwardResult {

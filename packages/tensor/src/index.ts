@@ -8,7 +8,6 @@ export {
   cosineProbMarginRankingLoss,
   type FeaturesLoss,
   hingeMarginRankingLoss,
-  inBatchInfoNce,
   type LossOption,
   type MarginLossOptions,
   probMarginRankingLoss,
@@ -19,7 +18,6 @@ export { constantTimes, differenceMask, gatherRows, matMul, rowNorms } from './o
 export { rankMatrix, rankRows } from './rankers';
 export { buildListwiseBatch, type ListwiseBatch, listwiseLoss } from './listwise';
 export { type ListwiseOptions, validateListwise } from '@clicktune/core';
-export { estimateClickDcg, type OffPolicyEstimate, type OffPolicyOptions, topKOverlap } from './offpolicy';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';
 export {

@@ -1,8 +1,8 @@
 import { type FineTuningInput, type ItemsSet, type ListwiseOptions, type ListwisePlan, listwiseSessions, planListwiseBatch, type SeededRandom } from '@clicktune/core';
-import { COSINE_EPS } from '@clicktune/reference';
 import * as tf from '@tensorflow/tfjs-core';
 import type { EmbeddingModel } from './models';
-import { gatherRows, matMul, rowNorms } from './ops';
+import { gatherRows } from './ops';
+import { rankMatrix } from './rankers';
 
 /** A planned listwise batch (see `planListwiseBatch` in core). */
 export type ListwiseBatch = ListwisePlan;
@@ -38,9 +38,7 @@ export function listwiseLoss(model: EmbeddingModel, batch: ListwisePlan, items: 
     const rows = gatherRows(queryVectors, batch.rowQuery);
     const rowCount = batch.rowQuery.length;
     const columnCount = batch.columns.length;
-    // The one cosine: dot / max(‖q‖·‖i‖, COSINE_EPS), as the reference computes it.
-    const norms = tf.mul(tf.expandDims(rowNorms(rows), 1), tf.expandDims(rowNorms(candidateVectors), 0));
-    const cosines = tf.div(matMul(rows, tf.transpose(candidateVectors)), tf.maximum(norms, COSINE_EPS));
+    const cosines = rankMatrix('cosine', rows, candidateVectors);
     const exclusion = new Float32Array(rowCount * columnCount);
     for (const index of batch.excluded) exclusion[index] = Number.NEGATIVE_INFINITY;
     const scores = tf.add(tf.div(cosines, temperature), tf.tensor2d(exclusion, [rowCount, columnCount]));

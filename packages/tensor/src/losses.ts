@@ -1,5 +1,4 @@
-import { InvalidOptionError } from '@clicktune/core';
-import { smallDifferenceSteepness } from '@clicktune/reference';
+import { InvalidOptionError, smallDifferenceSteepness } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorFeatures } from './features';
 
@@ -70,23 +69,6 @@ export function hingeMarginRankingLoss(options: { margin?: number } = {}): Featu
         return maskedMean(tf.mul(tf.relu(tf.sub(margin, signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
       }),
   };
-}
-
-/**
- * In-batch InfoNCE over a score matrix: row r's positive is column
- * `positives[r]`; every other column of the row is a negative. Returns
- * mean( −log softmax(scores / temperature)[r, positives[r]] ), 0 for no rows.
- */
-export function inBatchInfoNce(scores: tf.Tensor2D, positives: Int32Array, options: { temperature?: number; weights?: Float32Array } = {}): tf.Scalar {
-  const temperature = options.temperature ?? 0.05;
-  if (!(temperature > 0)) throw new InvalidOptionError(`temperature must be > 0, got ${temperature}`, { location: { field: 'temperature' } });
-  return tf.tidy(() => {
-    if (positives.length === 0) return tf.scalar(0);
-    const logProbabilities = tf.logSoftmax(tf.div(scores, temperature));
-    const picked = tf.sum(tf.mul(logProbabilities, tf.oneHot(tf.tensor1d(positives, 'int32'), scores.shape[1])), 1);
-    const weights = options.weights ? tf.tensor1d(options.weights) : tf.onesLike(picked);
-    return tf.div(tf.neg(tf.sum(tf.mul(picked, weights))), tf.maximum(tf.sum(weights), 1e-12)) as tf.Scalar;
-  });
 }
 
 export type LossOption =

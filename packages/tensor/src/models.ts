@@ -1,5 +1,4 @@
-import { DimensionMismatchError, InvalidOptionError, type ItemsSet, type QueryReference } from '@clicktune/core';
-import { baseQueryVectors } from '@clicktune/reference';
+import { baseQueryVectors, DimensionMismatchError, InvalidOptionError, type ItemsSet, type QueryReference } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { constantTimes } from './ops';
 import { requireTensorBackend } from './backend-guard';

@@ -1,14 +1,17 @@
-import type { RankerKind } from '@clicktune/reference';
-import { COSINE_EPS } from '@clicktune/reference';
+import { COSINE_EPS, type RankerKind } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { rowNorms } from './ops';
+import { matMul, rowNorms } from './ops';
+
+/** The one cosine rule, as core's `resolveRanker('cosine')` and torch's cosine_similarity: dot / max(‖a‖·‖b‖, eps). */
+function cosineOf(dots: tf.Tensor, normProducts: tf.Tensor): tf.Tensor {
+  return tf.div(dots, tf.maximum(normProducts, COSINE_EPS));
+}
 
 /** Row-wise rank of `a[i]` against `b[i]` (DESIGN.md step 5), shape [n]; differentiable. */
 export function rankRows(kind: RankerKind, a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
   switch (kind) {
     case 'cosine':
-      // dot / max(‖a‖·‖b‖, eps), as torch's cosine_similarity and the reference.
-      return tf.div(tf.sum(tf.mul(a, b), 1), tf.maximum(tf.mul(rowNorms(a), rowNorms(b)), COSINE_EPS));
+      return cosineOf(tf.sum(tf.mul(a, b), 1), tf.mul(rowNorms(a), rowNorms(b))) as tf.Tensor1D;
     case 'dot':
       return tf.sum(tf.mul(a, b), 1);
     case 'negativeEuclidean':
@@ -18,22 +21,20 @@ export function rankRows(kind: RankerKind, a: tf.Tensor2D, b: tf.Tensor2D): tf.T
   }
 }
 
-/** Every query row against every item row, shape [queries, items] (for re-ranking and in-batch losses). */
-export function rankMatrix(kind: RankerKind, queries: tf.Tensor2D, items: tf.Tensor2D): tf.Tensor2D {
+/**
+ * Every row of `a` against every row of `b`, shape [a rows, b rows]
+ * (re-ranking, listwise and in-batch scores); differentiable. `constant` names
+ * an operand that needs no gradient (a frozen tower), as in `matMul`.
+ */
+export function rankMatrix(kind: RankerKind, a: tf.Tensor2D, b: tf.Tensor2D, constant: 'a' | 'b' | 'none' = 'none'): tf.Tensor2D {
   switch (kind) {
-    case 'cosine': {
-      const q = tf.div(queries, tf.maximum(tf.expandDims(rowNorms(queries), 1), Math.sqrt(COSINE_EPS)));
-      const i = tf.div(items, tf.maximum(tf.expandDims(rowNorms(items), 1), Math.sqrt(COSINE_EPS)));
-      return tf.matMul(q, i, false, true);
-    }
+    case 'cosine':
+      return cosineOf(matMul(a, tf.transpose(b), constant), tf.mul(tf.expandDims(rowNorms(a), 1), tf.expandDims(rowNorms(b), 0))) as tf.Tensor2D;
     case 'dot':
-      return tf.matMul(queries, items, false, true);
+      return matMul(a, tf.transpose(b), constant);
     case 'negativeEuclidean':
     case 'euclidean': {
-      const squared = tf.add(
-        tf.sub(tf.expandDims(tf.sum(tf.square(queries), 1), 1), tf.mul(2, tf.matMul(queries, items, false, true))),
-        tf.expandDims(tf.sum(tf.square(items), 1), 0),
-      );
+      const squared = tf.add(tf.sub(tf.expandDims(tf.sum(tf.square(a), 1), 1), tf.mul(2, tf.matMul(a, b, false, true))), tf.expandDims(tf.sum(tf.square(b), 1), 0));
       const distance = tf.sqrt(tf.relu(squared));
       return (kind === 'euclidean' ? distance : tf.neg(distance)) as tf.Tensor2D;
     }

@@ -6,7 +6,6 @@ import { FeaturesExtractor } from './extractor';
 import { validateListwise } from '@clicktune/core';
 import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { LinearAdapter } from './models';
-import { estimateClickDcg, topKOverlap } from './offpolicy';
 import { Trainer } from './trainer';
 
 beforeAll(async () => {
@@ -59,38 +58,6 @@ describe('listwise term', () => {
     await expect(buildListwiseBatch([unknownResult], items, options, SeededRandom.fromSeed(1), () => [[]])).rejects.toThrow(/results: 1 unknown item id: "zz"/);
     const session = FineTuningInput.create({ query: 'q', results: ['a', 'b'], events: ['a'] });
     await expect(buildListwiseBatch([session], items, options, SeededRandom.fromSeed(1), () => [['gone']])).rejects.toThrow(/hardNegatives: 1 unknown item id: "gone"/);
-  });
-});
-
-describe('off-policy click estimate', () => {
-  it("weights each click by 1/(θ·π) and the DCG gain of the model's full-catalogue rank, by hand", async () => {
-    const model = new LinearAdapter({ inputDimension: 2, queries });
-    // Clicks on a (model rank 1) at logged position 1 and on b (model rank 2) explored at position 2 with π = 0.25.
-    const sessions = [
-      FineTuningInput.create({ query: 'q', results: ['a', 'b'], events: ['a'] }),
-      FineTuningInput.create({ query: 'q', results: ['c', 'b'], events: ['b'], propensities: { c: 1, b: 0.25 } }),
-    ];
-    const estimate = await estimateClickDcg(model, sessions, items, { k: 10, examination: [1, 0.5] });
-    // (1/(1·1)·1/log2(2) + 1/(0.5·0.25)·1/log2(3)) / 2 sessions = (1 + 8/1.58496) / 2 = 3.02370.
-    expect(estimate.estimate).toBeCloseTo((1 + 8 / Math.log2(3)) / 2, 5);
-    expect(estimate.clicks).toBe(2);
-    expect((await estimateClickDcg(model, sessions, items, { k: 1, examination: [1, 0.5] })).estimate).toBeCloseTo(0.5, 6);
-    model.dispose();
-  });
-
-  it('topKOverlap is the mean shared share', () => {
-    expect(
-      topKOverlap(
-        [
-          ['a', 'b'],
-          ['c', 'd'],
-        ],
-        [
-          ['b', 'x'],
-          ['c', 'd'],
-        ],
-      ),
-    ).toBe(0.75);
   });
 });
 

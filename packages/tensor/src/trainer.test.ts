@@ -7,7 +7,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simulatedTask } from '../test/simulated-task';
 import { FeaturesExtractor } from './extractor';
-import { inBatchInfoNce } from './losses';
 import { LinearAdapter } from './models';
 import { learningRateAt } from './schedule';
 import { Trainer } from './trainer';
@@ -204,14 +203,5 @@ describe('Trainer', () => {
     expect(() => new Trainer(extractor, { optimizer: 'rmsprop' as never })).toThrow(/optimizer/);
     expect(() => new Trainer(extractor, { loss: { kind: 'magic' } as never })).toThrow(/unknown loss/);
     model.dispose();
-  });
-});
-
-describe('in-batch InfoNCE', () => {
-  it('equals −log softmax of the positive by hand, and 0 for no rows', () => {
-    // Row [2, 0], positive 0, temperature 1: −log(e²/(e² + 1)) = 0.126928.
-    const loss = inBatchInfoNce(tf.tensor2d([[2, 0]]), Int32Array.of(0), { temperature: 1 });
-    expect(loss.dataSync()[0]).toBeCloseTo(Math.log(1 + Math.exp(-2)), 5);
-    expect(inBatchInfoNce(tf.tensor2d([[2, 0]]), new Int32Array(0)).dataSync()[0]).toBe(0);
   });
 });

@@ -18,11 +18,11 @@ import {
   FeaturesExtractor as ReferenceExtractor,
   listwiseLoss as referenceListwiseLoss,
   baseEmbeddingModel,
-  type FeaturesExtractorOptions,
   linearAdapterModel,
   probMarginRankingLoss as referenceLoss,
   cosineProbMarginRankingLoss as referenceCosineLoss,
 } from '@clicktune/reference';
+import type { FeaturesExtractorOptions } from '@clicktune/extractor';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';

@@ -1,4 +1,4 @@
-import { FineTuningInput, ItemsSet, SeededRandom } from '@clicktune/core';
+import { FineTuningInput, ItemsSet, resolveRanker, SeededRandom } from '@clicktune/core';
 
 /**
  * A small click task where fine-tuning can help: items and queries have
@@ -32,17 +32,8 @@ export function simulatedTask(options: { seed: number; dimension?: number; items
     dimension,
     { what: 'query' },
   );
-  const cosine = (a: Float32Array, b: Float32Array) => {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    for (let index = 0; index < a.length; index += 1) {
-      dot += (a[index] as number) * (b[index] as number);
-      na += (a[index] as number) ** 2;
-      nb += (b[index] as number) ** 2;
-    }
-    return dot / Math.sqrt(na * nb);
-  };
+  const cosineRanker = resolveRanker('cosine');
+  const cosine = (a: Float32Array, b: Float32Array) => cosineRanker.rank(a, 0, b, 0, a.length);
   // With positionBias false, users examine the whole (short) list, so clicks are noisy relevance;
   // with it, examination follows the PBM propensities of ULTRA.
   const examination = options.positionBias === false ? new Array(listLength).fill(0.9) : [0.68, 0.61, 0.48, 0.34, 0.28, 0.2, 0.11, 0.1, 0.08, 0.06];

@@ -1,7 +1,17 @@
-import { FineTuningInput, InvalidOptionError, type ItemsSet, queryKey, queryKeyOf, queryOfKey, type Relevance, SeededRandom } from '@clicktune/core';
+import {
+  discountedCumulativeGain,
+  FineTuningInput,
+  InvalidOptionError,
+  type ItemsSet,
+  queryKey,
+  queryKeyOf,
+  queryOfKey,
+  type RankingMetrics,
+  type Relevance,
+  SeededRandom,
+} from '@clicktune/core';
 import { type ExplorationPolicy, explorationSlots, noExploration } from '@clicktune/explore';
 import { DEFAULT_SETTINGS, fineTune, type GateDecision, type LearnSettingsInput, validationQueriesOf } from '@clicktune/learn';
-import type { RankingMetrics } from '@clicktune/reference';
 import { positionBasedModel, simulateSessions } from '@clicktune/simulate';
 import { evaluateRetrieval, LinearAdapter, retrieveTopK } from '@clicktune/tensor';
 
@@ -293,14 +303,12 @@ async function poolsOf(model: LinearAdapter, task: Task, queries: readonly strin
   return new Map(queries.map((id, index) => [id, lists[index] ?? []]));
 }
 
-/** Mean DCG@10 (gain = label, discount log2(position + 1)) of the logged lists in the order shown. */
+/** Mean DCG@10 of the logged lists in the order shown, with the label itself as the gain (linear). */
 function shownDcg(sessions: readonly FineTuningInput[], relevance: Relevance): number {
   let total = 0;
   for (const session of sessions) {
     const grades = session.query.kind === 'id' ? relevance.get(session.query.id) : undefined;
-    session.results.slice(0, 10).forEach((id, position) => {
-      total += (grades?.get(id) ?? 0) / Math.log2(position + 2);
-    });
+    total += discountedCumulativeGain(session.results.slice(0, 10).map((id) => grades?.get(id) ?? 0));
   }
   return sessions.length === 0 ? 0 : total / sessions.length;
 }

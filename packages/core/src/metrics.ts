@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@clicktune/core';
+import { InvalidOptionError } from './errors';
 
 export interface RankingMetrics {
   readonly mrr: number;
@@ -13,6 +13,24 @@ export interface RankingMetrics {
 export function rankOrder(scores: ArrayLike<number>, isSimilarity = true): number[] {
   const sign = isSimilarity ? -1 : 1;
   return Array.from({ length: scores.length }, (_, index) => index).sort((a, b) => sign * ((scores[a] as number) - (scores[b] as number)) || a - b);
+}
+
+/** NDCG's graded gain (Burges et al. 2005; ranx's ndcg_burges): 2^grade − 1. */
+export function exponentialGain(grade: number): number {
+  return 2 ** grade - 1;
+}
+
+/**
+ * DCG of gains listed in ranked order: Σ gain_r / log2(r + 1), r counted
+ * from 1. The one DCG; callers name their gain (`exponentialGain`, or a
+ * label itself for a linear gain).
+ */
+export function discountedCumulativeGain(gains: readonly number[]): number {
+  let total = 0;
+  gains.forEach((gain, index) => {
+    total += gain / Math.log2(index + 2);
+  });
+  return total;
 }
 
 /**
@@ -35,20 +53,16 @@ export function rankingMetrics(
   const relevantTotal = ideal.filter((grade) => grade > 0).length;
   if (relevantTotal === 0) return { mrr: 0, ndcg: 0, recall: 0 };
   let mrr = 0;
-  let dcg = 0;
   let found = 0;
-  order.slice(0, k).forEach((index, rank) => {
-    const grade = grades[index] as number;
-    if (grade > 0) {
+  const top = order.slice(0, k);
+  top.forEach((index, rank) => {
+    if ((grades[index] as number) > 0) {
       if (mrr === 0) mrr = 1 / (rank + 1);
       found += 1;
     }
-    dcg += (2 ** grade - 1) / Math.log2(rank + 2);
   });
-  let idealDcg = 0;
-  ideal.slice(0, k).forEach((grade, rank) => {
-    idealDcg += (2 ** grade - 1) / Math.log2(rank + 2);
-  });
+  const dcg = discountedCumulativeGain(top.map((index) => exponentialGain(grades[index] as number)));
+  const idealDcg = discountedCumulativeGain(ideal.slice(0, k).map(exponentialGain));
   return { mrr, ndcg: idealDcg > 0 ? dcg / idealDcg : 0, recall: found / relevantTotal };
 }
 

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@clicktune/core';
+import { InvalidOptionError } from './errors';
 
 export type RankerKind = 'cosine' | 'dot' | 'negativeEuclidean' | 'euclidean';
 

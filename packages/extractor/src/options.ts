@@ -8,8 +8,15 @@ import {
   resolveConfidenceCalculator,
   resolveRanksAggregator,
 } from '@clicktune/confidence';
-import { InvalidOptionError, type ResolvedBatchPlanOptions, resolveBatchPlanOptions, type SearchScoresFunction } from '@clicktune/core';
-import { type Ranker, type RankerKind, resolveRanker } from './rankers';
+import {
+  InvalidOptionError,
+  type Ranker,
+  type RankerKind,
+  type ResolvedBatchPlanOptions,
+  resolveBatchPlanOptions,
+  resolveRanker,
+  type SearchScoresFunction,
+} from '@clicktune/core';
 
 /** The options of a FeaturesExtractor (DESIGN.md "Semantics"), shared by the reference and tensor extractors. */
 export interface FeaturesExtractorOptions {
