@@ -9,7 +9,16 @@ const browserFiles = {
   },
 };
 
+// Code splitting, so that the public entry and `./internal` share one copy of
+// the planner and the error classes (one `instanceof` for both).
 export default defineConfig([
-  packageBuild(),
-  packageBuild({ entry: { browser: 'src/index.ts' }, platform: 'browser', dts: false, clean: false, esbuildPlugins: [browserFiles] }),
+  packageBuild({ entry: { index: 'src/index.ts', internal: 'src/internal.ts' }, splitting: true }),
+  packageBuild({
+    entry: { browser: 'src/index.ts', 'browser-internal': 'src/internal.ts' },
+    splitting: true,
+    platform: 'browser',
+    dts: false,
+    clean: false,
+    esbuildPlugins: [browserFiles],
+  }),
 ]);

@@ -7,6 +7,7 @@ export {
   logSessions,
   runExperiment,
   runVariant,
+  type SeedSetup,
   setupSeed,
   type Task,
   type Variant,

@@ -51,22 +51,15 @@ export {
   type BatchPlan,
   type BatchPlanOptions,
   type ConfidenceFunction,
-  describeSessionObjects,
-  downsampledCount,
-  keptNegatives,
-  type PaddedObjectParts,
   type PlanReport,
-  paddedObjectParts,
   pairRelevantWithIrrelevant,
   planBatch,
   type ReduceFunction,
   type ResolvedBatchPlanOptions,
   resolveBatchPlanOptions,
   type SearchScoresFunction,
-  type SessionObjects,
   type SkippedSession,
   type SkipReason,
-  serializeBatchPlan,
 } from './planner';
 export { heldOutQueries, isTestSessionByItems, queryKey, queryKeyOf, queryOfKey, type SessionSplit, splitByQueries, splitByTestItems, splitByTime } from './split';
 export { decodeSafetensors, encodeSafetensors, type NamedFloatTensor, type SafetensorsContent } from './safetensors';

@@ -17,7 +17,7 @@ describe('FeaturesExtractor options', () => {
       missingItems: 'error',
     });
     // The clicks aggregator is max: an object with one clicked part of two is clicked.
-    expect(options.plan.aggregateClicks([0, 1])).toBe(1);
+    expect(options.plan.aggregateClicks(Float32Array.of(0, 1))).toBe(1);
   });
 
   it('follow the ranker: a distance ranker is not a similarity unless said so', () => {

@@ -1,4 +1,5 @@
-import { type BatchPlan, describeSessionObjects, type FineTuningInput, InvalidSessionError, type ItemsSet, keptNegatives, planBatch, SeededRandom } from '@clicktune/core';
+import { type BatchPlan, type FineTuningInput, InvalidSessionError, type ItemsSet, planBatch, SeededRandom } from '@clicktune/core';
+import { describeSessionObjects, keptNegatives } from '@clicktune/core/internal';
 import { type FeaturesExtractorOptions, type ResolvedFeaturesExtractorOptions, resolveFeaturesExtractorOptions } from './options';
 
 /**

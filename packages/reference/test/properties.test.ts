@@ -1,4 +1,5 @@
-import { type FineTuningInput, serializeBatchPlan } from '@clicktune/core';
+import type { FineTuningInput } from '@clicktune/core';
+import { serializeBatchPlan } from '@clicktune/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FeaturesExtractor } from '../src/extractor';

@@ -8,9 +8,9 @@ import {
   InvalidSessionError,
   type ItemsSet,
   type PlanReport,
-  paddedObjectParts,
   type RankerKind,
 } from '@clicktune/core';
+import { paddedObjectParts } from '@clicktune/core/internal';
 import { type FeaturesExtractorOptions, PlanningExtractor } from '@clicktune/extractor';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeTensorFeatures, type TensorFeatures, toFeatures } from './features';

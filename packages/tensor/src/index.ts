@@ -3,7 +3,6 @@ import './gradients';
 export { evaluateRetrieval, evaluateSessions, retrieveTopK, type SessionEvaluation, scoreSessions } from './evaluation';
 export { FeaturesExtractor, type ScoringStrategy, type TensorForwardResult } from './extractor';
 export { disposeTensorFeatures, type TensorFeatures, toAllFeatures, toFeatures } from './features';
-export { GRADIENTS_REGISTERED } from './gradients';
 export {
   cosineProbMarginRankingLoss,
   type FeaturesLoss,
@@ -14,8 +13,6 @@ export {
   resolveLoss,
 } from './losses';
 export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
-export { constantTimes, differenceMask, gatherRows, matMul, rowNorms } from './ops';
-export { rankMatrix, rankRows } from './rankers';
 export { buildListwiseBatch, type ListwiseBatch, listwiseLoss } from './listwise';
 export { type ListwiseOptions, validateListwise } from '@clicktune/core';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
