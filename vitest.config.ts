@@ -12,10 +12,11 @@ export default defineConfig({
     projects: [
       'packages/*/vitest.config.ts',
       'apps/*/vitest.config.ts',
+      'tooling/all-backends/vitest.config.ts',
       // Every public package packed, installed with npm into a fresh project and used as users use it.
       { test: { name: 'consumer', include: ['tooling/consumer/*.test.ts'] } },
       ...(chromium
-        ? ['packages/*/vitest.browser.config.ts']
+        ? ['tooling/all-backends/vitest.browser.config.ts']
         : [{ test: { name: 'chromium (unavailable)', include: ['tooling/chromium-unavailable.test.ts'] } }]),
     ],
     reporters: ['default', './tooling/summary-reporter.ts'],

@@ -54,6 +54,8 @@ describe('clicktune (the real binary)', () => {
     expect(result.code).toBe(0);
     const backends = JSON.parse(result.stdout) as Array<{ name: string; available: boolean }>;
     for (const name of ['reference', 'cpu', 'wasm']) expect(backends.find((backend) => backend.name === name)?.available).toBe(true);
+    // Probing webgpu prints no native warning that reads as a crash (Dawn's "Couldn't load Vulkan … at operator() (…/BackendVk.cpp:368)").
+    expect(result.stderr).not.toMatch(/Vulkan|\.cpp:\d+/);
   });
 
   const chromium = findChromium();

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BackendDescriptor, activateTfjsBackend, softwareNote } from '@clicktune/backends';
 import { type AdapterLike, describeAdapter } from './adapter';
 
@@ -10,10 +12,30 @@ interface DawnAdapter extends AdapterLike {
 }
 
 /** Which way to the GPU: native APIs first, then OpenGL ES in WebGPU's compatibility mode. */
-const ROUTES: ReadonlyArray<{ name: string; flags: string[]; adapterOptions: Record<string, unknown> }> = [
-  { name: 'native (Vulkan / D3D12 / Metal)', flags: [], adapterOptions: {} },
+const ROUTES: ReadonlyArray<{ name: string; flags: string[]; adapterOptions: Record<string, unknown>; missing?: () => string | null }> = [
+  { name: 'native (Vulkan / D3D12 / Metal)', flags: [], adapterOptions: {}, missing: missingVulkanLoader },
   { name: 'OpenGL ES (compatibility mode)', flags: ['backend=opengles'], adapterOptions: { featureLevel: 'compatibility' } },
 ];
+
+/**
+ * On Linux the native route is Vulkan, and Dawn, failing to open its loader,
+ * prints a native warning with a C++ source location that reads as a crash:
+ * look for the loader first and skip the route, with the reason, when it is absent.
+ */
+function missingVulkanLoader(): string | null {
+  if (process.platform !== 'linux') return null;
+  const folders = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return folders.some((folder) => existsSync(join(folder, 'libvulkan.so.1'))) ? null : 'no Vulkan loader (libvulkan.so.1)';
+}
 
 interface Chosen {
   gpu: DawnGpu;
@@ -38,6 +60,11 @@ function chooseAdapter(): Promise<Chosen | { reason: string }> {
     Object.assign(globalThis, dawn.globals);
     const failures: string[] = [];
     for (const route of ROUTES) {
+      const missing = route.missing?.();
+      if (missing) {
+        failures.push(`${route.name}: ${missing}`);
+        continue;
+      }
       try {
         const gpu = dawn.create(route.flags);
         const adapter = await gpu.requestAdapter(route.adapterOptions);

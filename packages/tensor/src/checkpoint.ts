@@ -1,13 +1,14 @@
 import { ClickTuneError, decodeSafetensors, encodeSafetensors, InvalidWeightsError, type NamedFloatTensor, readBinaryFile, writeFileAtomic } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
+import type { SelectionState } from './selection';
 import type { EpochRecord } from './trainer';
 
 const CHECKPOINT_FORMAT = 'clicktune-checkpoint';
 /** Bumped when the state's meaning changes; an older checkpoint is refused, not half-read. */
 const CHECKPOINT_VERSION = 2;
 
-/** Where training stands, exactly enough to continue as if never stopped. */
-export interface TrainerState {
+/** Where training stands — with what selection carries — exactly enough to continue as if never stopped. */
+export interface TrainerState extends SelectionState {
   /** Epochs finished. */
   epoch: number;
   /** Optimisation steps taken (the schedule's clock). */
@@ -22,9 +23,6 @@ export interface TrainerState {
   /** The current epoch's running loss sums and last validation, for its record. */
   epochLoss: { sum: number; steps: number; skippedSteps: number };
   lastValidation: { loss: number | null; score: number | null };
-  /** The kept weights' criterion, lower is better: the validation loss, or the selection score negated. */
-  keptCriterion: number | null;
-  sinceImprovement: number;
 }
 
 /** A tower's trainable variables and its optimizer, as the checkpoint stores them. */

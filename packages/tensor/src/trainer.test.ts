@@ -5,7 +5,7 @@ import { FineTuningInput, ItemsSet } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { simulatedTask } from '../test/simulated-task';
+import { simulatedTask } from '@clicktune/test-fixtures';
 import { FeaturesExtractor } from './extractor';
 import { LinearAdapter } from './models';
 import { learningRateAt } from './schedule';

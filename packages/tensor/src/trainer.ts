@@ -3,7 +3,7 @@ import { type FineTuningInput, InvalidOptionError, type ItemsSet, SeededRandom }
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpoint, type TrainerState, writeCheckpoint } from './checkpoint';
 import type { FeaturesExtractor } from './extractor';
-import { KeptWeights } from './kept-weights';
+import { KeptWeights, Selection } from './selection';
 import { disposeTensorFeatures } from './features';
 import { evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
 import { type ListwiseOptions, validateListwise } from '@clicktune/core';
@@ -296,7 +296,11 @@ export class Trainer {
       this.extractor.restoreRandomState(state.extractorRandom);
       this.listwiseRandom = SeededRandom.fromState(state.listwiseRandom);
     }
-    const keepsWeights = Boolean(this.options.earlyStopping || selectBy);
+    const selection = new Selection(
+      kept,
+      { keepsWeights: Boolean(this.options.earlyStopping || selectBy), minDelta: this.options.earlyStopping?.minDelta ?? 0, patience: this.options.earlyStopping?.patience },
+      state,
+    );
     let stoppedEarly = false;
     let interrupted = false;
 
@@ -304,27 +308,15 @@ export class Trainer {
       const loss = validation.length > 0 ? await this.validationLoss(validation, items) : null;
       const score = selectBy ? await selectBy.evaluate() : null;
       state.lastValidation = { loss, score };
-      const criterion = score !== null ? -score : loss;
-      if (criterion === null) return;
-      const minDelta = this.options.earlyStopping?.minDelta ?? 0;
-      if (state.keptCriterion === null || criterion < state.keptCriterion - minDelta) {
-        state.keptCriterion = criterion;
-        state.sinceImprovement = 0;
-        if (keepsWeights) kept.keepCurrent();
-      } else {
-        state.sinceImprovement += 1;
-      }
+      selection.consider(score !== null ? -score : loss);
     };
-    const patienceRunOut = () => this.options.earlyStopping !== undefined && state.sinceImprovement >= this.options.earlyStopping.patience;
     const saveCheckpoint = async () => {
-      state.extractorRandom = this.extractor.randomState();
-      state.listwiseRandom = this.listwiseRandom.state();
+      state = { ...state, ...selection.snapshot(), extractorRandom: this.extractor.randomState(), listwiseRandom: this.listwiseRandom.state() };
       if (this.options.checkpointPath) await writeCheckpoint(this.options.checkpointPath, this.optimizers, kept.tensors, state);
     };
     if (selectBy && selectBy.includeInitial !== false && !this.options.resumeFrom) {
       // The untrained model is a candidate too: when nothing beats it, nothing changes.
-      state.keptCriterion = -(await selectBy.evaluate());
-      kept.keepCurrent();
+      selection.keepInitial(-(await selectBy.evaluate()));
     }
 
     while (state.epoch < this.options.epochs && !stoppedEarly && !interrupted) {
@@ -355,7 +347,7 @@ export class Trainer {
         });
         if (this.options.validateEvery && state.step % this.options.validateEvery === 0) {
           await validate();
-          if (patienceRunOut()) {
+          if (selection.patienceRunOut) {
             stoppedEarly = true;
             break;
           }
@@ -373,7 +365,7 @@ export class Trainer {
       }
       if (!this.options.validateEvery) {
         await validate();
-        if (patienceRunOut()) stoppedEarly = true;
+        if (selection.patienceRunOut) stoppedEarly = true;
       }
       const evaluation =
         validation.length > 0 ? await evaluateSessions(this.extractor.model, validation, items, { ranker: this.extractor.options.ranker.kind, previousScores }) : null;
@@ -408,8 +400,8 @@ export class Trainer {
       steps: state.step,
       stoppedEarly,
       interrupted,
-      bestValidationLoss: selectBy ? null : state.keptCriterion,
-      bestSelectionScore: selectBy && state.keptCriterion !== null ? -state.keptCriterion : null,
+      bestValidationLoss: selectBy ? null : selection.keptCriterion,
+      bestSelectionScore: selectBy && selection.keptCriterion !== null ? -selection.keptCriterion : null,
     };
   }
 

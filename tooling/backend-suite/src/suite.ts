@@ -1,8 +1,3 @@
-import { describeBackends, isSoftwareRenderer, selectBackend } from '@clicktune/backends';
-import '@clicktune/backend-wasm';
-import '@clicktune/backend-node';
-import '@clicktune/backend-gpu';
-import '@clicktune/backend-webgl';
 import {
   type FineTuningFeatures,
   FineTuningInput,
@@ -25,7 +20,7 @@ import {
 import type { FeaturesExtractorOptions } from '@clicktune/extractor';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   FeaturesExtractor,
   LinearAdapter,
@@ -39,15 +34,10 @@ import {
   type TensorFeatures,
   toAllFeatures,
   type TrainerOptions,
-} from '../src/index';
-import { CATALOGUE_SIZE, c10Items, c10Session, catalogue, sessionArbitrary } from '@clicktune/test-fixtures';
-import { simulatedTask } from './simulated-task';
+  toFeatures,
+} from '@clicktune/tensor';
+import { CATALOGUE_SIZE, c10Items, c10Session, catalogue, sessionArbitrary, simulatedTask } from '@clicktune/test-fixtures';
 
-/**
- * One behavioural suite for every backend (as tfjs's describeWithFlags):
- * the reference and each tfjs backend the registry can start here. A
- * backend that cannot start is reported as skipped with its reason.
- */
 interface Executor {
   /** Every planned pair before the filter, and the filter's verdict. */
   allPairs(batch: FineTuningInput[], items: ItemsSet, options: FeaturesExtractorOptions & { scoring?: ScoringStrategy }): Promise<{ all: FineTuningFeatures; kept: boolean[] }>;
@@ -107,7 +97,6 @@ const tensorExecutor: Executor = {
     const model = new LinearAdapter({ inputDimension: items.dimension, queries: options.queries });
     try {
       const extractor = new FeaturesExtractor(model, options);
-      const { toFeatures } = await import('../src/features');
       const { features } = await extractor.forwardAsync(batch, items);
       try {
         return await toFeatures(features);
@@ -148,8 +137,6 @@ function listwiseCase(seed: number) {
   return { task, plan, weights: { query: near(0), item: near(7) } };
 }
 
-const backends = await describeBackends();
-
 /**
  * Per-backend exclusions, as tfjs's own suites keep them: each names its
  * reason, which appears in the skipped test's title.
@@ -162,22 +149,60 @@ function excluded(backend: string, key: string): string | undefined {
 /**
  * The backends this machine must have (comma-separated, e.g. CI sets
  * CLICKTUNE_EXPECT_BACKENDS=reference,cpu,wasm,node): one that turned
- * unavailable fails here instead of passing as "skipped".
+ * unavailable fails instead of passing as "skipped".
  */
-const expectedBackends = ((typeof process === 'undefined' ? undefined : process.env?.CLICKTUNE_EXPECT_BACKENDS) ?? '')
-  .split(',')
-  .map((name) => name.trim())
-  .filter(Boolean);
-describe('the backends this machine is expected to have', () => {
-  if (expectedBackends.length === 0) it.skip('skipped: CLICKTUNE_EXPECT_BACKENDS names none here', () => undefined);
-  it.each(expectedBackends)('%s is available', (name) => {
-    const backend = backends.find((entry) => entry.name === name);
-    expect(backend, `no backend named ${name} is registered`).toBeDefined();
-    expect(backend?.available, `${name}: ${backend?.detail}`).toBe(true);
-  });
-});
+export function expectedBackends(): string[] {
+  return ((typeof process === 'undefined' ? undefined : process.env?.CLICKTUNE_EXPECT_BACKENDS) ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
 
-for (const backend of backends) {
+/** A backend as the registry describes it (`describeBackends` in @clicktune/backends), and how to make it the active one. */
+export interface BackendUnderTest {
+  readonly name: string;
+  /** `reference` runs the pure-TypeScript executor; every other family runs tensors. */
+  readonly family: string;
+  readonly available: boolean;
+  readonly detail: string;
+  /** A GPU backend on a software rasterizer: the long leak check runs fewer steps. */
+  readonly softwareRenderer: boolean;
+  select(): Promise<unknown>;
+}
+
+/** What a backend package's test hands over: its registry (`import * as registry from '@clicktune/backends'`). */
+export interface BackendRegistry {
+  describeBackends(): Promise<ReadonlyArray<{ name: string; family: string; available: boolean; detail: string }>>;
+  selectBackend(name: string): Promise<unknown>;
+  isSoftwareRenderer(detail: string): boolean;
+}
+
+/**
+ * Registers the shared suite for each named backend of the registry — what
+ * each backend package's test calls (as tfjs's describeWithFlags with each
+ * backend's setup_test.ts). A backend that cannot start here is reported
+ * skipped with its reason, unless CLICKTUNE_EXPECT_BACKENDS names it: then
+ * it fails.
+ */
+export async function describeBackendSuites(registry: BackendRegistry, names: readonly string[]): Promise<void> {
+  const described = await registry.describeBackends();
+  const expected = expectedBackends();
+  for (const name of names) {
+    const backend = described.find((entry) => entry.name === name);
+    if (!backend) {
+      it(`backend ${name} is registered`, () => expect.fail(`no backend named ${name} is registered (registered: ${described.map((entry) => entry.name).join(', ')})`));
+      continue;
+    }
+    if (!backend.available && expected.includes(name)) {
+      it(`backend ${name} is available, as CLICKTUNE_EXPECT_BACKENDS says this machine has it`, () => expect.fail(`${name}: ${backend.detail}`));
+      continue;
+    }
+    describeBackendSuite({ ...backend, softwareRenderer: registry.isSoftwareRenderer(backend.detail), select: () => registry.selectBackend(name) });
+  }
+}
+
+/** The shared behavioural suite on one backend: by hand (CASES), against the reference to 1e-5, gradients against finite differences, tensor count flat. */
+export function describeBackendSuite(backend: BackendUnderTest): void {
   const suite = backend.available ? describe : describe.skip;
   const title = backend.available ? `backend ${backend.name} (${backend.detail})` : `backend ${backend.name} — skipped: ${backend.detail}`;
   const executor = backend.family === 'reference' ? referenceExecutor : tensorExecutor;
@@ -185,7 +210,19 @@ for (const backend of backends) {
 
   suite(title, () => {
     beforeAll(async () => {
-      await selectBackend(backend.name);
+      await backend.select();
+    });
+    // A per-test engine scope (tfjs's own suites do the same): what a test leaves undisposed fails that test.
+    let tensorsBefore = 0;
+    beforeEach(() => {
+      if (!isTensor) return;
+      tf.engine().startScope();
+      tensorsBefore = tf.memory().numTensors;
+    });
+    afterEach(() => {
+      if (!isTensor) return;
+      tf.engine().endScope();
+      expect(tf.memory().numTensors, 'tensors this test left behind').toBe(tensorsBefore);
     });
 
     it('CASES C10: features and losses by hand', async () => {
@@ -413,7 +450,7 @@ for (const backend of backends) {
 
     const tensorCount = excluded(backend.name, 'tensor count');
     // A GPU backend on a software rasterizer takes ~0.15 s a step: 250 steps (31 passes over the 8 batches) show a per-step leak as surely.
-    const steps = isSoftwareRenderer(backend.detail) ? 250 : 1000;
+    const steps = backend.softwareRenderer ? 250 : 1000;
     (tensorCount ? it.skip : it)(
       `tf.memory().numTensors is the same after ${steps.toLocaleString('en')} training steps as after 10${tensorCount ? ` — skipped on ${backend.name}: ${tensorCount}` : ''}`,
       () => expectFlatTensorCount({ notIrrelevantOnly: false, negativeDownsamplingFactor: 0.5 }, { weightDecay: 0.01 }, steps),

@@ -1,14 +1,14 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { browserTestConfig, findChromium } from '../../tooling/vitest.shared.ts';
+import { browserTestConfig, findChromium } from '../vitest.shared.ts';
 
 const require = createRequire(import.meta.url);
 const wasmDistribution = `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`;
 
-// The shared backend suite again, in headless Chromium: webgpu, webgl, wasm, cpu and the reference in the page.
+// The shared backend suite in headless Chromium: webgpu, webgl, wasm, cpu and the reference in one page.
 export default browserTestConfig({
-  name: 'tensor (chromium)',
-  include: ['test/backend-suite.test.ts'],
+  name: 'backend suite (chromium)',
+  include: ['test/browser-suite.test.ts'],
   dependencies: [
     'fast-check',
     '@tensorflow/tfjs-core',

@@ -1,0 +1,1 @@
+export { type BackendRegistry, type BackendUnderTest, describeBackendSuite, describeBackendSuites, expectedBackends } from './suite';
