@@ -8,16 +8,7 @@
  */
 export function unexportedTypes(declarations: string): string[] {
   const exported = new Set<string>();
-  for (const match of declarations.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)) {
-    for (const part of (match[1] as string).split(',')) {
-      const name = part
-        .trim()
-        .replace(/^type\s+/, '')
-        .split(/\s+as\s+/)
-        .at(-1);
-      if (name) exported.add(name);
-    }
-  }
+  for (const match of declarations.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)) for (const name of listedNames(match[1] as string)) exported.add(name);
   for (const match of declarations.matchAll(/export\s+(?:declare\s+)?(?:abstract\s+)?(?:interface|type|class|enum|function|const|let)\s+([\w$]+)/g))
     exported.add(match[1] as string);
   const leaks = new Set<string>();
@@ -25,14 +16,21 @@ export function unexportedTypes(declarations: string): string[] {
     if (!exported.has(match[1] as string)) leaks.add(match[1] as string);
   }
   for (const match of declarations.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'\.\/[^']+'/g)) {
-    for (const part of (match[1] as string).split(',')) {
-      const name = part
+    for (const name of listedNames(match[1] as string)) if (!exported.has(name)) leaks.add(name);
+  }
+  return [...leaks].sort();
+}
+
+/** The local names of an import or export list (`a`, `type B`, `c as D` → a, B, D). */
+function listedNames(list: string): string[] {
+  return list
+    .split(',')
+    .map((part) =>
+      part
         .trim()
         .replace(/^type\s+/, '')
         .split(/\s+as\s+/)
-        .at(-1);
-      if (name && !exported.has(name)) leaks.add(name);
-    }
-  }
-  return [...leaks].sort();
+        .at(-1),
+    )
+    .filter((name): name is string => Boolean(name));
 }

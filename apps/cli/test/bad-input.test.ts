@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +66,76 @@ async function largeTask(): Promise<string> {
   return folder;
 }
 
+/**
+ * A small tmpfs mounted at a fresh folder (a full disk, or a read-only one):
+ * needs root (CI and this project's machines run as root); elsewhere the
+ * cases are skipped with the reason.
+ */
+function mountTmpfs(options: string): { folder: string; unmount: () => void } | { reason: string } {
+  const folder = mkdtempSync(join(tmpdir(), 'clicktune-mount-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', folder], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmSync(folder, { recursive: true, force: true });
+    return { reason: `cannot mount a tmpfs here (${(mounted.stderr || mounted.error?.message || '').trim().split('\n')[0]})` };
+  }
+  return {
+    folder,
+    unmount: () => {
+      spawnSync('umount', [folder]);
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+const mountProbe = mountTmpfs('size=16k');
+if ('unmount' in mountProbe) mountProbe.unmount();
+const mountSkip = 'reason' in mountProbe ? mountProbe.reason : null;
+
 describe('faults of a running process', () => {
+  it.skipIf(mountSkip !== null)(
+    `a full disk during extract: exit 4 naming the output, and nothing left there${mountSkip ? ` — skipped: ${mountSkip}` : ''}`,
+    { timeout: 120_000 },
+    () =>
+      counted(async () => {
+        const folder = await largeTask();
+        const disk = mountTmpfs('size=64k');
+        if (!('unmount' in disk)) throw new Error(disk.reason);
+        try {
+          const output = join(disk.folder, 'features.jsonl');
+          const result = await run(['extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', output, '--max-difference', '2'], folder);
+          expect(result.code, result.stderr).toBe(4);
+          const lines = result.stderr.trim().split('\n');
+          expect(lines.at(-1)).toMatch(new RegExp(`^clicktune: ${output.replaceAll('/', '\\/')}.*(ENOSPC|no space)`, 'i'));
+          expect(result.stderr).not.toMatch(/\n\s+at /);
+          expect(readdirSync(disk.folder)).toEqual([]);
+        } finally {
+          disk.unmount();
+        }
+      }),
+  );
+
+  it.skipIf(mountSkip !== null)(
+    `train --out on a read-only disk is refused before any training, and nothing is left${mountSkip ? ` — skipped: ${mountSkip}` : ''}`,
+    { timeout: 120_000 },
+    () =>
+      counted(async () => {
+        const folder = prepare({ name: 'read-only', class: 'left behind', args: [], code: 0 });
+        const disk = mountTmpfs('ro,size=64k');
+        if (!('unmount' in disk)) throw new Error(disk.reason);
+        try {
+          const output = join(disk.folder, 'adapter.safetensors');
+          const result = await run(['train', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'sessions.jsonl', '--out', output, '--epochs', '2', '--folds', '1'], folder);
+          expect(result.code, result.stderr).toBe(4);
+          // Up front: one line, before any epoch.
+          expect(result.stderr.trim().split('\n')).toHaveLength(1);
+          expect(result.stderr).toMatch(new RegExp(`^clicktune: ${output.replaceAll('/', '\\/')}`));
+          expect(readdirSync(disk.folder)).toEqual([]);
+          expect(leftovers(folder)).toEqual([]);
+        } finally {
+          disk.unmount();
+        }
+      }),
+  );
+
   it('extract --out - | head -c 100: the closed pipe ends the run quietly', { timeout: 120_000 }, () =>
     counted(async () => {
       const folder = await largeTask();
