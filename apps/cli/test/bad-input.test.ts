@@ -101,7 +101,10 @@ describe('faults of a running process', () => {
         if (!('unmount' in disk)) throw new Error(disk.reason);
         try {
           const output = join(disk.folder, 'features.jsonl');
-          const result = await run(['extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', output, '--max-difference', '2'], folder);
+          const result = await run(
+            ['extract', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'many.jsonl', '--out', output, '--max-difference', '2'],
+            folder,
+          );
           expect(result.code, result.stderr).toBe(4);
           const lines = result.stderr.trim().split('\n');
           expect(lines.at(-1)).toMatch(new RegExp(`^clicktune: ${output.replaceAll('/', '\\/')}.*(ENOSPC|no space)`, 'i'));
@@ -123,7 +126,10 @@ describe('faults of a running process', () => {
         if (!('unmount' in disk)) throw new Error(disk.reason);
         try {
           const output = join(disk.folder, 'adapter.safetensors');
-          const result = await run(['train', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'sessions.jsonl', '--out', output, '--epochs', '2', '--folds', '1'], folder);
+          const result = await run(
+            ['train', '--items', 'items.jsonl', '--queries', 'queries.jsonl', '--sessions', 'sessions.jsonl', '--out', output, '--epochs', '2', '--folds', '1'],
+            folder,
+          );
           expect(result.code, result.stderr).toBe(4);
           // Up front: one line, before any epoch.
           expect(result.stderr.trim().split('\n')).toHaveLength(1);

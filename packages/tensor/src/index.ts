@@ -13,7 +13,7 @@ export {
   resolveLoss,
 } from './losses';
 export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
-export { buildListwiseBatch, type ListwiseBatch, listwiseLoss } from './listwise';
+export { buildListwiseBatch, type ListwiseBatch, type ListwiseImplementation, listwiseLoss } from './listwise';
 export { type ListwiseOptions, validateListwise } from '@clicktune/core';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
 export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';

@@ -1,6 +1,7 @@
 import { type FineTuningInput, type ItemsSet, type ListwiseOptions, type ListwisePlan, listwiseSessions, planListwiseBatch, type SeededRandom } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EmbeddingModel } from './models';
+import { fusedListwiseLoss } from './listwise-fused';
+import { type EmbeddingModel, LinearAdapter } from './models';
 import { gatherRows } from './ops';
 import { rankMatrix } from './rankers';
 
@@ -30,8 +31,22 @@ export async function buildListwiseBatch(
   return planListwiseBatch(relevant, items, options, random, hard);
 }
 
+/**
+ * How the listwise term is differentiated: `fused` (a linear adapter's closed
+ * form, see `fusedListwiseLoss`; the default) or `autograd` (kernel by
+ * kernel, any model). Other models always take autograd.
+ */
+export type ListwiseImplementation = 'fused' | 'autograd';
+
 /** The weighted InfoNCE of a listwise batch under the model (differentiable). */
-export function listwiseLoss(model: EmbeddingModel, batch: ListwisePlan, items: ItemsSet, temperature = batch.temperature): tf.Scalar {
+export function listwiseLoss(
+  model: EmbeddingModel,
+  batch: ListwisePlan,
+  items: ItemsSet,
+  temperature = batch.temperature,
+  implementation: ListwiseImplementation = 'fused',
+): tf.Scalar {
+  if (implementation === 'fused' && model instanceof LinearAdapter) return fusedListwiseLoss(model, batch, items, temperature);
   return tf.tidy(() => {
     const queryVectors = model.embedQueries(batch.queries);
     const candidateVectors = model.embedItems(batch.columns, items);

@@ -43,6 +43,16 @@ export class BaseEmbeddings {
     return tf.tensor2d(baseQueryVectors(queries, this.queries, dimension), [queries.length, dimension]);
   }
 
+  /** Base vectors of `queries[rows[i]]`, gathered on the CPU and uploaded once (shape [rows, dimension]). */
+  queryRows(queries: readonly QueryReference[], rows: Int32Array, dimension: number): tf.Tensor2D {
+    const vectors = baseQueryVectors(queries, this.queries, dimension);
+    const gathered = new Float32Array(rows.length * dimension);
+    rows.forEach((row, index) => {
+      gathered.set(vectors.subarray(row * dimension, (row + 1) * dimension), index * dimension);
+    });
+    return tf.tensor2d(gathered, [rows.length, dimension]);
+  }
+
   dispose(): void {
     // Nothing is held between calls.
   }
@@ -83,7 +93,8 @@ export class LinearAdapter implements EmbeddingModel {
   readonly shared: boolean;
   readonly queryWeights: tf.Variable | null;
   readonly itemWeights: tf.Variable | null;
-  private readonly base: BaseEmbeddings;
+  /** The frozen base embeddings the adapter projects. */
+  readonly base: BaseEmbeddings;
 
   constructor(options: LinearAdapterOptions) {
     requireTensorBackend();

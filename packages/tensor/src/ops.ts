@@ -18,9 +18,25 @@ export function gatherRows<T extends tf.Tensor>(x: T, indices: Int32Array): T {
   return gather(x) as T;
 }
 
-/** Row-wise L2 norms of a matrix, shape [n]. */
+/**
+ * Row-wise L2 norms of a matrix, shape [n]. Its gradient x / ‖x‖ is taken as
+ * 0 at a zero row (a subgradient): sqrt's own gradient there is ∞ · 0 = NaN,
+ * which a zero vector in a catalogue would spread through every cosine.
+ */
 export function rowNorms(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.sqrt(tf.sum(tf.square(x), 1)) as tf.Tensor1D;
+  const norms = tf.customGrad(((input: tf.Tensor2D, save: (tensors: tf.Tensor[]) => void) => {
+    const value = tf.sqrt(tf.sum(tf.square(input), 1));
+    save([input, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor1D, saved: tf.Tensor[]) => {
+        const [rows, norm] = saved as [tf.Tensor2D, tf.Tensor1D];
+        const scale = tf.div(dy, tf.maximum(norm, 1e-30));
+        return tf.mul(rows, tf.expandDims(scale, 1));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return norms(x) as tf.Tensor1D;
 }
 
 /**

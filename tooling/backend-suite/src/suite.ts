@@ -24,6 +24,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   FeaturesExtractor,
   LinearAdapter,
+  type ListwiseImplementation,
   listwiseLoss,
   type ScoringStrategy,
   Trainer,
@@ -44,7 +45,7 @@ interface Executor {
   features(batch: FineTuningInput[], items: ItemsSet, options: FeaturesExtractorOptions & { queries?: ItemsSet }): Promise<FineTuningFeatures>;
   loss(features: FineTuningFeatures, kind: 'probMargin' | 'cosine', options: { margin?: number; penalizeSmallDifferences?: boolean }): Promise<number>;
   /** The listwise term of a planned batch under a linear adapter with these [input × output] weights. */
-  listwise(plan: ListwisePlan, items: ItemsSet, queries: ItemsSet, weights: { query: Float32Array; item: Float32Array }): Promise<number>;
+  listwise(plan: ListwisePlan, items: ItemsSet, queries: ItemsSet, weights: { query: Float32Array; item: Float32Array }, implementation?: ListwiseImplementation): Promise<number>;
 }
 
 const referenceExecutor: Executor = {
@@ -115,9 +116,9 @@ const tensorExecutor: Executor = {
     disposeTensorFeatures(tensors);
     return value;
   },
-  listwise: async (plan, items, queries, weights) => {
+  listwise: async (plan, items, queries, weights, implementation) => {
     const model = new LinearAdapter({ inputDimension: items.dimension, queries, initialWeights: weights });
-    const loss = listwiseLoss(model, plan, items);
+    const loss = listwiseLoss(model, plan, items, plan.temperature, implementation);
     const value = (await loss.data())[0] as number;
     tf.dispose(loss);
     model.dispose();
@@ -336,39 +337,44 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
       );
     });
 
-    it('the listwise term: by hand, and equal to the reference executor on planned batches', async () => {
-      // Cosines 1, 0, −1 at τ = 1, weight 2 on the one row: −log(e / (e + 1 + e⁻¹)) = 0.40761.
-      const items = ItemsSet.fromRecords([
-        { id: 'a', embedding: [1, 0] },
-        { id: 'b', embedding: [0, 1] },
-        { id: 'c', embedding: [-1, 0] },
-      ]);
-      const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [1, 0] }], { what: 'query' });
-      const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a'], propensities: { a: 0.5, b: 1, c: 1 } });
-      const plan = planListwiseBatch(
-        [session],
-        items,
-        validateListwise({ weight: 1, temperature: 1, catalogueNegatives: 0, hardNegatives: 0 }),
-        SeededRandom.fromSeed(1),
-      ) as ListwisePlan;
-      expect(await executor.listwise(plan, items, queries, { query: Float32Array.of(1, 0, 0, 1), item: Float32Array.of(1, 0, 0, 1) })).toBeCloseTo(
-        Math.log(Math.E + 1 + Math.exp(-1)) - 1,
-        5,
-      );
-      for (const seed of [1, 2, 3]) {
-        const { task, plan: planned, weights } = listwiseCase(seed);
-        expect(planned.excluded.length + planned.rowQuery.length).toBeGreaterThan(0);
-        const expected = await referenceExecutor.listwise(planned, task.items, task.queries, weights);
-        expect(Math.abs((await executor.listwise(planned, task.items, task.queries, weights)) - expected)).toBeLessThan(1e-5);
-      }
-    });
+    it.each(isTensor ? (['fused', 'autograd'] as const) : (['reference'] as const))(
+      'the listwise term (%s): by hand, and equal to the reference executor on planned batches',
+      async (implementation) => {
+        const listwise = (plan: ListwisePlan, items: ItemsSet, queries: ItemsSet, weights: { query: Float32Array; item: Float32Array }) =>
+          executor.listwise(plan, items, queries, weights, implementation === 'reference' ? undefined : implementation);
+        // Cosines 1, 0, −1 at τ = 1, weight 2 on the one row: −log(e / (e + 1 + e⁻¹)) = 0.40761.
+        const items = ItemsSet.fromRecords([
+          { id: 'a', embedding: [1, 0] },
+          { id: 'b', embedding: [0, 1] },
+          { id: 'c', embedding: [-1, 0] },
+        ]);
+        const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [1, 0] }], { what: 'query' });
+        const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a'], propensities: { a: 0.5, b: 1, c: 1 } });
+        const plan = planListwiseBatch(
+          [session],
+          items,
+          validateListwise({ weight: 1, temperature: 1, catalogueNegatives: 0, hardNegatives: 0 }),
+          SeededRandom.fromSeed(1),
+        ) as ListwisePlan;
+        expect(await listwise(plan, items, queries, { query: Float32Array.of(1, 0, 0, 1), item: Float32Array.of(1, 0, 0, 1) })).toBeCloseTo(
+          Math.log(Math.E + 1 + Math.exp(-1)) - 1,
+          5,
+        );
+        for (const seed of [1, 2, 3]) {
+          const { task, plan: planned, weights } = listwiseCase(seed);
+          expect(planned.excluded.length + planned.rowQuery.length).toBeGreaterThan(0);
+          const expected = await referenceExecutor.listwise(planned, task.items, task.queries, weights);
+          expect(Math.abs((await listwise(planned, task.items, task.queries, weights)) - expected)).toBeLessThan(1e-5);
+        }
+      },
+    );
 
     if (!isTensor) return;
 
-    it('gradients of the listwise term w.r.t. adapter weights match finite differences of the reference', async () => {
+    it.each(['fused', 'autograd'] as const)('gradients of the listwise term (%s) w.r.t. adapter weights match finite differences of the reference', async (implementation) => {
       const { task, plan, weights } = listwiseCase(4);
       const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: weights });
-      const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, task.items), model.trainableVariables());
+      const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, task.items, plan.temperature, implementation), model.trainableVariables());
       const queryGradient = (await grads[(model.queryWeights as tf.Variable).name]?.data()) as Float32Array;
       const itemGradient = (await grads[(model.itemWeights as tf.Variable).name]?.data()) as Float32Array;
       tf.dispose([value, ...Object.values(grads)]);
@@ -394,6 +400,71 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
       }
       // The comparison means something only if the gradient is not zero everywhere.
       expect(checked).toBeGreaterThan(4);
+    });
+
+    it.each([
+      ['two towers', {}],
+      ['residual', { residual: true }],
+      ['shared', { shared: true }],
+      ['query tower only', { towers: 'query' }],
+      ['item tower only', { towers: 'item' }],
+    ] as const)('the fused listwise term equals autograd, value and gradients to 1e-5 (%s)', async (_, adapter) => {
+      for (const seed of [5, 6]) {
+        const { task, plan, weights } = listwiseCase(seed);
+        const results: Array<{ value: number; grads: Float32Array[] }> = [];
+        for (const implementation of ['fused', 'autograd'] as const) {
+          const residualWeights = {
+            query: weights.query.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
+            item: weights.item.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
+          };
+          const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: 'residual' in adapter ? residualWeights : weights, ...adapter });
+          const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, task.items, plan.temperature, implementation), model.trainableVariables());
+          results.push({
+            value: (await value.data())[0] as number,
+            grads: await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)),
+          });
+          tf.dispose([value, ...Object.values(grads)]);
+          model.dispose();
+        }
+        const [fused, autograd] = results as [(typeof results)[0], (typeof results)[0]];
+        expect(Math.abs(fused.value - autograd.value)).toBeLessThan(1e-5);
+        expect(fused.grads.length).toBe(autograd.grads.length);
+        fused.grads.forEach((gradient, variable) => expectCloseArrays(gradient, autograd.grads[variable] as Float32Array, 1e-5));
+      }
+    });
+
+    it('a zero item vector (a norm product below eps): fused and autograd gradients are finite and equal', async () => {
+      const items = ItemsSet.fromRecords([
+        { id: 'a', embedding: [1, 0] },
+        { id: 'z', embedding: [0, 0] },
+        { id: 'c', embedding: [-0.6, 0.8] },
+      ]);
+      const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [0.8, 0.6] }], { what: 'query' });
+      const session = FineTuningInput.create({ query: 'q', results: ['a', 'z', 'c'], events: ['a'] });
+      const plan = planListwiseBatch(
+        [session],
+        items,
+        validateListwise({ weight: 1, temperature: 0.5, catalogueNegatives: 0, hardNegatives: 0 }),
+        SeededRandom.fromSeed(1),
+      ) as ListwisePlan;
+      const results: Float32Array[][] = [];
+      for (const implementation of ['fused', 'autograd'] as const) {
+        const model = new LinearAdapter({ inputDimension: 2, queries, initialWeights: { query: Float32Array.of(1, 0.1, 0, 1), item: Float32Array.of(1, 0, 0.2, 1) } });
+        const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, items, plan.temperature, implementation), model.trainableVariables());
+        results.push(await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)));
+        tf.dispose([value, ...Object.values(grads)]);
+        model.dispose();
+      }
+      const [fused, autograd] = results as [Float32Array[], Float32Array[]];
+      // Both finite: the norm of a zero vector has gradient 0, not sqrt's ∞ · 0 = NaN.
+      for (const gradient of [...fused, ...autograd]) expect(gradient.every(Number.isFinite)).toBe(true);
+      expect(Math.max(...(autograd[0] as Float32Array).map(Math.abs))).toBeGreaterThan(1e-3);
+      fused.forEach((gradient, variable) =>
+        gradient.forEach((entry, index) => {
+          const expected = (autograd[variable] as Float32Array)[index] as number;
+          expect(Math.abs(entry - expected)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(expected));
+        }),
+      );
     });
 
     it('tf.memory().numTensors is flat over listwise training steps (the clicktune recipe: no pairwise term)', () =>
