@@ -126,6 +126,16 @@ const tensorExecutor: Executor = {
   },
 };
 
+/** One query 'q' shown the given items in order, the first clicked, planned as a listwise batch without extra negatives. */
+function oneListCase(embeddings: Record<string, number[]>, query: number[], temperature: number, propensities?: Record<string, number>) {
+  const items = ItemsSet.fromRecords(Object.entries(embeddings).map(([id, embedding]) => ({ id, embedding })));
+  const queries = ItemsSet.fromRecords([{ id: 'q', embedding: query }], { what: 'query' });
+  const results = Object.keys(embeddings);
+  const session = FineTuningInput.create({ query: 'q', results, events: [results[0] as string], ...(propensities ? { propensities } : {}) });
+  const plan = planListwiseBatch([session], items, validateListwise({ weight: 1, temperature, catalogueNegatives: 0, hardNegatives: 0 }), SeededRandom.fromSeed(1)) as ListwisePlan;
+  return { items, queries, plan };
+}
+
 /** A small task, its listwise plans (with catalogue and hard negatives) and adapter weights near the identity. */
 function listwiseCase(seed: number) {
   const task = simulatedTask({ seed, dimension: 4, items: 30, queries: 10, sessions: 12, listLength: 6 });
@@ -343,19 +353,7 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
         const listwise = (plan: ListwisePlan, items: ItemsSet, queries: ItemsSet, weights: { query: Float32Array; item: Float32Array }) =>
           executor.listwise(plan, items, queries, weights, implementation === 'reference' ? undefined : implementation);
         // Cosines 1, 0, −1 at τ = 1, weight 2 on the one row: −log(e / (e + 1 + e⁻¹)) = 0.40761.
-        const items = ItemsSet.fromRecords([
-          { id: 'a', embedding: [1, 0] },
-          { id: 'b', embedding: [0, 1] },
-          { id: 'c', embedding: [-1, 0] },
-        ]);
-        const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [1, 0] }], { what: 'query' });
-        const session = FineTuningInput.create({ query: 'q', results: ['a', 'b', 'c'], events: ['a'], propensities: { a: 0.5, b: 1, c: 1 } });
-        const plan = planListwiseBatch(
-          [session],
-          items,
-          validateListwise({ weight: 1, temperature: 1, catalogueNegatives: 0, hardNegatives: 0 }),
-          SeededRandom.fromSeed(1),
-        ) as ListwisePlan;
+        const { items, queries, plan } = oneListCase({ a: [1, 0], b: [0, 1], c: [-1, 0] }, [1, 0], 1, { a: 0.5, b: 1, c: 1 });
         expect(await listwise(plan, items, queries, { query: Float32Array.of(1, 0, 0, 1), item: Float32Array.of(1, 0, 0, 1) })).toBeCloseTo(
           Math.log(Math.E + 1 + Math.exp(-1)) - 1,
           5,
@@ -434,19 +432,7 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
     });
 
     it('a zero item vector (a norm product below eps): fused and autograd gradients are finite and equal', async () => {
-      const items = ItemsSet.fromRecords([
-        { id: 'a', embedding: [1, 0] },
-        { id: 'z', embedding: [0, 0] },
-        { id: 'c', embedding: [-0.6, 0.8] },
-      ]);
-      const queries = ItemsSet.fromRecords([{ id: 'q', embedding: [0.8, 0.6] }], { what: 'query' });
-      const session = FineTuningInput.create({ query: 'q', results: ['a', 'z', 'c'], events: ['a'] });
-      const plan = planListwiseBatch(
-        [session],
-        items,
-        validateListwise({ weight: 1, temperature: 0.5, catalogueNegatives: 0, hardNegatives: 0 }),
-        SeededRandom.fromSeed(1),
-      ) as ListwisePlan;
+      const { items, queries, plan } = oneListCase({ a: [1, 0], z: [0, 0], c: [-0.6, 0.8] }, [0.8, 0.6], 0.5);
       const results: Float32Array[][] = [];
       for (const implementation of ['fused', 'autograd'] as const) {
         const model = new LinearAdapter({ inputDimension: 2, queries, initialWeights: { query: Float32Array.of(1, 0.1, 0, 1), item: Float32Array.of(1, 0, 0.2, 1) } });
