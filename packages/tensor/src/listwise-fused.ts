@@ -1,4 +1,4 @@
-import { COSINE_EPS, DimensionMismatchError, type ItemsSet, type ListwisePlan } from '@clicktune/core';
+import { COSINE_EPS, type ItemsSet, type ListwisePlan } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LinearAdapter } from './models';
 import { rowNorms } from './ops';
@@ -18,13 +18,8 @@ import { rowNorms } from './ops';
  * (the shared backend suite checks both).
  */
 export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, items: ItemsSet, temperature: number): tf.Scalar {
-  if (items.dimension !== model.inputDimension) {
-    throw new DimensionMismatchError(`items have dimension ${items.dimension}, the adapter expects ${model.inputDimension}`);
-  }
   const rowCount = batch.rowQuery.length;
   const columnCount = batch.columns.length;
-  const rowBase = model.base.queryRows(batch.queries, batch.rowQuery, model.inputDimension);
-  const columnBase = model.base.itemRows(batch.columns, items);
   const positives = new Float32Array(rowCount * columnCount);
   batch.rowPositive.forEach((column, row) => {
     positives[row * columnCount + column] = 1;
@@ -32,9 +27,13 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
   const exclusion = new Float32Array(rowCount * columnCount);
   for (const index of batch.excluded) exclusion[index] = Number.NEGATIVE_INFINITY;
   const weightSum = batch.rowWeight.reduce((sum, weight) => sum + weight, 0);
-  const constants = {
-    rowBase,
-    columnBase,
+  // Built in one tidy, so a refused input (an unknown query, a dimension mismatch) leaves no tensor behind.
+  const constants = tf.tidy(() => ({
+    rowBase: model.base.queryVectors(
+      Array.from(batch.rowQuery, (query) => batch.queries[query] as ListwisePlan['queries'][number]),
+      model.inputDimension,
+    ),
+    columnBase: model.baseItemRows(batch.columns, items),
     positives: tf.tensor2d(positives, [rowCount, columnCount]),
     exclusion: tf.tensor2d(exclusion, [rowCount, columnCount]),
     positiveIndices: tf.tensor1d(
@@ -45,21 +44,16 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
       Float32Array.from(batch.rowWeight, (weight) => weight / weightSum),
       [rowCount, 1],
     ),
-  };
+  }));
   const variables = model.trainableVariables();
   const queryIndex = model.queryWeights ? variables.indexOf(model.queryWeights) : -1;
   const itemIndex = model.itemWeights ? variables.indexOf(model.itemWeights) : -1;
-  const project = (base: tf.Tensor2D, weights: tf.Tensor2D | undefined) => {
-    if (!weights) return base;
-    const projected = tf.matMul(base, weights);
-    return model.residual ? tf.add(base, projected) : projected;
-  };
   try {
     const loss = tf.customGrad(((...inputs: unknown[]) => {
       const save = inputs.pop() as (tensors: tf.Tensor[]) => void;
       const weights = inputs as tf.Tensor2D[];
-      const rows = project(constants.rowBase, weights[queryIndex]) as tf.Tensor2D;
-      const columns = project(constants.columnBase, weights[itemIndex]) as tf.Tensor2D;
+      const rows = model.project(constants.rowBase, weights[queryIndex] ?? null);
+      const columns = model.project(constants.columnBase, weights[itemIndex] ?? null);
       const rowNorm = tf.reshape(rowNorms(rows), [rowCount, 1]);
       const columnNorm = tf.reshape(rowNorms(columns), [columnCount, 1]);
       const normProducts = tf.matMul(rowNorm, tf.transpose(columnNorm));

@@ -1,4 +1,4 @@
-import { baseQueryVectors, DimensionMismatchError, InvalidOptionError, type ItemsSet, type QueryReference } from '@clicktune/core';
+import { baseItemVectors, baseQueryVectors, DimensionMismatchError, InvalidOptionError, type ItemsSet, type QueryReference } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { constantTimes } from './ops';
 import { requireTensorBackend } from './backend-guard';
@@ -31,26 +31,11 @@ export class BaseEmbeddings {
    */
   itemRows(rows: Int32Array, items: ItemsSet): tf.Tensor2D {
     if (items.dimension === 0) throw new InvalidOptionError('items have no embeddings: a base-embedding adapter cannot embed them');
-    const dimension = items.dimension;
-    const gathered = new Float32Array(rows.length * dimension);
-    rows.forEach((row, index) => {
-      gathered.set(items.matrix.subarray(row * dimension, (row + 1) * dimension), index * dimension);
-    });
-    return tf.tensor2d(gathered, [rows.length, dimension]);
+    return tf.tensor2d(baseItemVectors(rows, items), [rows.length, items.dimension]);
   }
 
   queryVectors(queries: readonly QueryReference[], dimension: number): tf.Tensor2D {
     return tf.tensor2d(baseQueryVectors(queries, this.queries, dimension), [queries.length, dimension]);
-  }
-
-  /** Base vectors of `queries[rows[i]]`, gathered on the CPU and uploaded once (shape [rows, dimension]). */
-  queryRows(queries: readonly QueryReference[], rows: Int32Array, dimension: number): tf.Tensor2D {
-    const vectors = baseQueryVectors(queries, this.queries, dimension);
-    const gathered = new Float32Array(rows.length * dimension);
-    rows.forEach((row, index) => {
-      gathered.set(vectors.subarray(row * dimension, (row + 1) * dimension), index * dimension);
-    });
-    return tf.tensor2d(gathered, [rows.length, dimension]);
   }
 
   dispose(): void {
@@ -127,22 +112,28 @@ export class LinearAdapter implements EmbeddingModel {
     this.itemWeights = this.shared ? this.queryWeights : this.towers === 'query' ? null : initial('item');
   }
 
-  private apply(vectors: tf.Tensor2D, weights: tf.Variable | null): tf.Tensor2D {
+  /** Base vectors through a tower's weights: x·W (x + x·W in the residual form), or x itself for a tower without weights. */
+  project(vectors: tf.Tensor2D, weights: tf.Tensor2D | null): tf.Tensor2D {
     if (!weights) return vectors;
     // Base vectors are constants: only W needs a gradient.
-    const projected = constantTimes(vectors, weights as tf.Tensor2D);
+    const projected = constantTimes(vectors, weights);
     return this.residual ? (tf.add(vectors, projected) as tf.Tensor2D) : projected;
   }
 
-  embedQueries(queries: readonly QueryReference[]): tf.Tensor2D {
-    return tf.tidy(() => this.apply(this.base.queryVectors(queries, this.inputDimension), this.queryWeights));
-  }
-
-  embedItems(rows: Int32Array, items: ItemsSet): tf.Tensor2D {
+  /** Base vectors of catalogue rows, checked against the adapter's input dimension. */
+  baseItemRows(rows: Int32Array, items: ItemsSet): tf.Tensor2D {
     if (items.dimension !== this.inputDimension) {
       throw new DimensionMismatchError(`items have dimension ${items.dimension}, the adapter expects ${this.inputDimension}`);
     }
-    return tf.tidy(() => this.apply(this.base.itemRows(rows, items), this.itemWeights));
+    return this.base.itemRows(rows, items);
+  }
+
+  embedQueries(queries: readonly QueryReference[]): tf.Tensor2D {
+    return tf.tidy(() => this.project(this.base.queryVectors(queries, this.inputDimension), this.queryWeights as tf.Tensor2D | null));
+  }
+
+  embedItems(rows: Int32Array, items: ItemsSet): tf.Tensor2D {
+    return tf.tidy(() => this.project(this.baseItemRows(rows, items), this.itemWeights as tf.Tensor2D | null));
   }
 
   trainableVariables(): tf.Variable[] {

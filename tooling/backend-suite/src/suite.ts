@@ -136,6 +136,25 @@ function oneListCase(embeddings: Record<string, number[]>, query: number[], temp
   return { items, queries, plan };
 }
 
+/** The listwise term's value and its gradient per trainable variable (in `trainableVariables()` order), read back; disposes the model. */
+async function listwiseGradients(
+  model: LinearAdapter,
+  plan: ListwisePlan,
+  items: ItemsSet,
+  implementation: ListwiseImplementation,
+): Promise<{ value: number; gradients: Float32Array[] }> {
+  const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, items, plan.temperature, implementation), model.trainableVariables());
+  try {
+    return {
+      value: (await value.data())[0] as number,
+      gradients: await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)),
+    };
+  } finally {
+    tf.dispose([value, ...Object.values(grads)]);
+    model.dispose();
+  }
+}
+
 /** A small task, its listwise plans (with catalogue and hard negatives) and adapter weights near the identity. */
 function listwiseCase(seed: number) {
   const task = simulatedTask({ seed, dimension: 4, items: 30, queries: 10, sessions: 12, listLength: 6 });
@@ -371,12 +390,9 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
 
     it.each(['fused', 'autograd'] as const)('gradients of the listwise term (%s) w.r.t. adapter weights match finite differences of the reference', async (implementation) => {
       const { task, plan, weights } = listwiseCase(4);
-      const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: weights });
-      const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, task.items, plan.temperature, implementation), model.trainableVariables());
-      const queryGradient = (await grads[(model.queryWeights as tf.Variable).name]?.data()) as Float32Array;
-      const itemGradient = (await grads[(model.itemWeights as tf.Variable).name]?.data()) as Float32Array;
-      tf.dispose([value, ...Object.values(grads)]);
-      model.dispose();
+      const {
+        gradients: [queryGradient, itemGradient],
+      } = await listwiseGradients(new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: weights }), plan, task.items, implementation);
       const referenceAt = (query: Float32Array, item: Float32Array) =>
         referenceListwiseLoss(linearAdapterModel({ queries: task.queries, inputDimension: 4, outputDimension: 4, queryWeights: query, itemWeights: item }), plan, task.items);
       const epsilon = 1e-2;
@@ -409,39 +425,31 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
     ] as const)('the fused listwise term equals autograd, value and gradients to 1e-5 (%s)', async (_, adapter) => {
       for (const seed of [5, 6]) {
         const { task, plan, weights } = listwiseCase(seed);
-        const results: Array<{ value: number; grads: Float32Array[] }> = [];
-        for (const implementation of ['fused', 'autograd'] as const) {
-          const residualWeights = {
-            query: weights.query.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
-            item: weights.item.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
-          };
-          const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights: 'residual' in adapter ? residualWeights : weights, ...adapter });
-          const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, task.items, plan.temperature, implementation), model.trainableVariables());
-          results.push({
-            value: (await value.data())[0] as number,
-            grads: await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)),
-          });
-          tf.dispose([value, ...Object.values(grads)]);
-          model.dispose();
-        }
-        const [fused, autograd] = results as [(typeof results)[0], (typeof results)[0]];
+        // The residual form starts from the same map: W − I.
+        const residualWeights = {
+          query: weights.query.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
+          item: weights.item.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
+        };
+        const initialWeights = 'residual' in adapter ? residualWeights : weights;
+        const [fused, autograd] = await Promise.all(
+          (['fused', 'autograd'] as const).map((implementation) =>
+            listwiseGradients(new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights, ...adapter }), plan, task.items, implementation),
+          ),
+        );
         expect(Math.abs(fused.value - autograd.value)).toBeLessThan(1e-5);
-        expect(fused.grads.length).toBe(autograd.grads.length);
-        fused.grads.forEach((gradient, variable) => expectCloseArrays(gradient, autograd.grads[variable] as Float32Array, 1e-5));
+        expect(fused.gradients.length).toBe(autograd.gradients.length);
+        fused.gradients.forEach((gradient, variable) => expectCloseArrays(gradient, autograd.gradients[variable] as Float32Array, 1e-5));
       }
     });
 
     it('a zero item vector (a norm product below eps): fused and autograd gradients are finite and equal', async () => {
       const { items, queries, plan } = oneListCase({ a: [1, 0], z: [0, 0], c: [-0.6, 0.8] }, [0.8, 0.6], 0.5);
-      const results: Float32Array[][] = [];
-      for (const implementation of ['fused', 'autograd'] as const) {
-        const model = new LinearAdapter({ inputDimension: 2, queries, initialWeights: { query: Float32Array.of(1, 0.1, 0, 1), item: Float32Array.of(1, 0, 0.2, 1) } });
-        const { value, grads } = tf.variableGrads(() => listwiseLoss(model, plan, items, plan.temperature, implementation), model.trainableVariables());
-        results.push(await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)));
-        tf.dispose([value, ...Object.values(grads)]);
-        model.dispose();
-      }
-      const [fused, autograd] = results as [Float32Array[], Float32Array[]];
+      const initialWeights = { query: Float32Array.of(1, 0.1, 0, 1), item: Float32Array.of(1, 0, 0.2, 1) };
+      const [fused, autograd] = await Promise.all(
+        (['fused', 'autograd'] as const).map(
+          async (implementation) => (await listwiseGradients(new LinearAdapter({ inputDimension: 2, queries, initialWeights }), plan, items, implementation)).gradients,
+        ),
+      );
       // Both finite: the norm of a zero vector has gradient 0, not sqrt's ∞ · 0 = NaN.
       for (const gradient of [...fused, ...autograd]) expect(gradient.every(Number.isFinite)).toBe(true);
       expect(Math.max(...(autograd[0] as Float32Array).map(Math.abs))).toBeGreaterThan(1e-3);
