@@ -15,7 +15,12 @@ const program = new Command()
   .option('--large', 'with --scale, add the 100k-session point')
   .option('--baseline <file>', 'a results JSON from an earlier run on the same machine, to show ratios')
   .option('--recipe <sessions>', 'instead: the recommended recipe end to end at each log size (comma-separated session counts, e.g. 100000,1000000)')
-  .option('--recipe-engine <name>', 'with --recipe: how the log is read (stream, duckdb or both)', 'both')
+  .option(
+    '--recipe-engine <names>',
+    'with --recipe: how the log is read, comma-separated: stream (the JSONL reader), duckdb (DuckDB over the JSONL), parquet (DuckDB over an impressions Parquet export)',
+    'stream,duckdb,parquet',
+  )
+  .option('--recipe-logs <dir>', 'with --recipe: keep the simulated logs (and their Parquet exports) in this folder, and reuse those already there')
   .option('--out <dir>', 'where to write results.json, results.md and results.svg', 'bench-results')
   .action(async (options) => {
     process.exitCode = await runBenchCommand(options);

@@ -4,7 +4,7 @@ import { ClickTuneError, writeFileAtomic } from '@clicktune/core';
 import { checkQuickRun, markdownTable, svgChart, textTable } from './report';
 import { mergeRuns, runInChromium } from './chromium';
 import { type BenchmarkRun, runBenchmarks } from './run';
-import { measureRecipe, type RecipePoint, recipeTable } from './recipe';
+import { measureRecipe, RECIPE_ENGINES, type RecipeEngine, type RecipePoint, recipeTable } from './recipe';
 import { STANDARD_SHAPE, type WorkloadShape } from './workload';
 
 const QUICK_SHAPE: WorkloadShape = { sessions: 128, results: 10, clicks: 2, dimension: 32, batchSize: 32 };
@@ -30,8 +30,10 @@ export interface BenchCommandOptions {
   baseline?: string;
   /** Comma-separated log sizes: measure the recipe end to end at each (and nothing else). */
   recipe?: string;
-  /** stream, duckdb or both (default both). */
+  /** Comma-separated: stream, duckdb, parquet (default all three). */
   recipeEngine?: string;
+  /** Keep the simulated logs in this folder and reuse them. */
+  recipeLogs?: string;
   out: string;
 }
 
@@ -86,24 +88,34 @@ async function runRecipeCommand(options: BenchCommandOptions, progress: (message
   const sizes = (options.recipe ?? '').split(',').map((entry) => Number(entry.trim()));
   if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 1))
     throw new ClickTuneError('invalid-option', `--recipe takes comma-separated session counts, got ${JSON.stringify(options.recipe)}`);
-  const engine = options.recipeEngine ?? 'both';
-  if (!['stream', 'duckdb', 'both'].includes(engine)) throw new ClickTuneError('invalid-option', `--recipe-engine must be stream, duckdb or both, got ${JSON.stringify(engine)}`);
-  const engines = engine === 'both' ? (['stream', 'duckdb'] as const) : [engine as 'stream' | 'duckdb'];
+  const engines = (options.recipeEngine ?? RECIPE_ENGINES.join(',')).split(',').map((name) => name.trim());
+  for (const engine of engines)
+    if (!RECIPE_ENGINES.includes(engine as RecipeEngine))
+      throw new ClickTuneError('invalid-option', `--recipe-engine takes comma-separated engines (${RECIPE_ENGINES.join(', ')}), got ${JSON.stringify(engine)}`);
   const points: RecipePoint[] = [];
-  for (const sessions of sizes)
-    for (const each of engines) {
-      points.push(await measureRecipe(sessions, { engine: each, backend: splitNames(options.backends)?.[0], onProgress: progress }));
-      progress(`recipe: ${sessions.toLocaleString('en')} sessions (${each}) in ${points.at(-1)?.totalSeconds.toFixed(1)} s, peak ${points.at(-1)?.peakMemoryMB.toFixed(0)} MB`);
-    }
+  for (const sessions of sizes) {
+    const measured = await measureRecipe(sessions, {
+      engines: engines as RecipeEngine[],
+      backend: splitNames(options.backends)?.[0],
+      logs: options.recipeLogs,
+      onProgress: progress,
+    });
+    for (const point of measured)
+      progress(`recipe: ${sessions.toLocaleString('en')} sessions (${point.engine}) in ${point.totalSeconds.toFixed(1)} s, peak ${point.peakMemoryMB.toFixed(0)} MB`);
+    points.push(...measured);
+  }
   const table = recipeTable(points);
   process.stdout.write(`${table}\n`);
-  // The same simulated log read both ways must give the same counts.
+  // The same simulated log read every way must give the same counts.
   for (const sessions of sizes) {
-    const [stream, duckdb] = ['stream', 'duckdb'].map((each) => points.find((point) => point.sessions === sessions && point.engine === each));
-    if (stream && duckdb && (stream.cells !== duckdb.cells || stream.sessions !== duckdb.sessions)) {
-      process.stderr.write(`recipe check: ${sessions} sessions gave ${stream.cells} cells streamed but ${duckdb.cells} through DuckDB\n`);
-      return 1;
-    }
+    const [first, ...others] = points.filter((point) => point.sessions === sessions);
+    for (const other of others)
+      if (first && (other.cells !== first.cells || other.sessions !== first.sessions)) {
+        process.stderr.write(
+          `recipe check: ${sessions} sessions gave ${first.cells} cells and ${first.sessions} sessions (${first.engine}) but ${other.cells} and ${other.sessions} (${other.engine})\n`,
+        );
+        return 1;
+      }
   }
   mkdirSync(options.out, { recursive: true });
   await writeFileAtomic(join(options.out, 'recipe.json'), `${JSON.stringify(points, null, 2)}\n`);

@@ -1,7 +1,7 @@
 // One point of the recipe workload, in its own process so that its peak
 // memory is its own: ingest a sessions file, then the clicktune recipe's one
 // round (click model, lists, judgements, cross-fitted training, selection,
-// gate). Prints one JSON line. Arguments: sessions file, engine (stream | duckdb), backend.
+// gate). Prints one JSON line. Arguments: log file, engine (stream | duckdb | parquet), backend.
 import '@clicktune/backend-node';
 import '@clicktune/backend-wasm';
 import { selectTensorBackend } from '@clicktune/backends';
@@ -9,14 +9,18 @@ import { readSessions } from '@clicktune/core';
 import { loadSample } from '@clicktune/datasets';
 import { readClickLog } from '@clicktune/duckdb';
 import { ClickCounts, fineTune } from '@clicktune/learn';
+import { RECIPE_ENGINES, type RecipeEngine, WAREHOUSE_COLUMNS } from './recipe';
 
 const [file, engine = 'stream', backendName] = process.argv.slice(2);
-if (!file || !['stream', 'duckdb'].includes(engine)) throw new Error('usage: recipe-child <sessions.jsonl> [stream|duckdb] [backend]');
+if (!file || !RECIPE_ENGINES.includes(engine as RecipeEngine)) throw new Error('usage: recipe-child <log file> [stream|duckdb|parquet] [backend]');
 const backend = await selectTensorBackend(backendName);
 const sample = await loadSample('emoji');
 const seconds = (from: number) => (performance.now() - from) / 1000;
 const started = performance.now();
-const clicks = engine === 'duckdb' ? (await readClickLog(file)).counts : await ClickCounts.fromStream(readSessions(file));
+const clicks =
+  engine === 'stream'
+    ? await ClickCounts.fromStream(readSessions(file))
+    : (await readClickLog(file, engine === 'parquet' ? { columns: WAREHOUSE_COLUMNS, firstPosition: 1 } : {})).counts;
 const ingest = seconds(started);
 let planned = 0;
 const labelsStarted = performance.now();

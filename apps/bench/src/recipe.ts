@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,15 +9,32 @@ import { SeededRandom, writeSessions } from '@clicktune/core';
 import { loadSample } from '@clicktune/datasets';
 import { positionBasedModel, streamSessions } from '@clicktune/simulate';
 import { LinearAdapter, retrieveTopK } from '@clicktune/tensor';
+import { DuckDBInstance } from '@duckdb/node-api';
+
+/**
+ * How a point's log is read: `stream`, the validating JSONL reader; `duckdb`,
+ * DuckDB over the same JSONL; `parquet`, DuckDB over the log exported as a
+ * warehouse would keep it (one impression per row, its own column names,
+ * 1-based ranks: `WAREHOUSE_COLUMNS`), read with `--map`'s column mapping.
+ */
+export type RecipeEngine = 'stream' | 'duckdb' | 'parquet';
+
+export const RECIPE_ENGINES: readonly RecipeEngine[] = ['stream', 'duckdb', 'parquet'];
+
+/** The impressions Parquet file's columns, as `clicktune train --map` names them. */
+export const WAREHOUSE_COLUMNS = { session: 'visit_id', query: 'search_term', item: 'product_id', position: 'rank', clicked: 'was_clicked' } as const;
 
 /** One measured point of the recipe end to end: what `clicktune train` does with a log of `sessions` sessions. */
 export interface RecipePoint {
   readonly sessions: number;
-  readonly engine: 'stream' | 'duckdb';
+  readonly engine: RecipeEngine;
   readonly backend: string;
-  /** Size of the simulated JSONL log. */
+  /** Size of the file read: the simulated JSONL log, or its Parquet export. */
   readonly fileMB: number;
-  readonly simulateSeconds: number;
+  /** Null when a kept log was reused. */
+  readonly simulateSeconds: number | null;
+  /** Writing the Parquet export (parquet only, null when a kept export was reused; not part of the recipe's time). */
+  readonly exportSeconds: number | null;
   readonly cells: number;
   readonly trainingLists: number;
   /** Reading the log into (query, item, position) counts. */
@@ -33,19 +51,27 @@ export interface RecipePoint {
 
 /**
  * The recommended recipe as users run it, at a given log size: the emoji
- * sample's base top 10 shown, PBM clicks, the log streamed to a JSONL file;
- * then, in a child process (its own peak memory), ingest → EM → lists →
- * judgements → cross-fitted training → gate.
+ * sample's base top 10 shown, PBM clicks, the log streamed to a JSONL file
+ * (once, for every engine); then, for each engine in a child process (its own
+ * peak memory), ingest → EM → lists → judgements → cross-fitted training → gate.
  */
 export async function measureRecipe(
   sessions: number,
-  options: { engine?: 'stream' | 'duckdb'; backend?: string; onProgress?: (message: string) => void } = {},
-): Promise<RecipePoint> {
-  const engine = options.engine ?? 'stream';
-  const folder = await mkdtemp(join(tmpdir(), 'clicktune-recipe-'));
+  options: {
+    engines?: readonly RecipeEngine[];
+    backend?: string;
+    /** Keep the simulated logs (and Parquet exports) here, and reuse those already there, instead of a temporary folder. */
+    logs?: string;
+    onProgress?: (message: string) => void;
+  } = {},
+): Promise<RecipePoint[]> {
+  const engines = options.engines ?? RECIPE_ENGINES;
+  if (options.logs !== undefined) await mkdir(options.logs, { recursive: true });
+  const folder = options.logs ?? (await mkdtemp(join(tmpdir(), 'clicktune-recipe-')));
   try {
-    const file = join(folder, 'sessions.jsonl');
+    const file = join(folder, `emoji-pbm-seed1-${sessions}.jsonl`);
     const simulated = performance.now();
+    const reuse = options.logs !== undefined && existsSync(file);
     await selectTensorBackend(options.backend);
     const sample = await loadSample('emoji');
     const base = new LinearAdapter({ inputDimension: sample.items.dimension, queries: sample.queries });
@@ -58,35 +84,80 @@ export async function measureRecipe(
     );
     base.dispose();
     const shown = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
-    options.onProgress?.(`recipe: simulating ${sessions.toLocaleString('en')} sessions`);
-    await writeSessions(
-      file,
-      streamSessions({
-        queries: queryIds,
-        sessions,
-        show: (query) => shown.get(query) ?? [],
-        grade: (query, item) => sample.relevance.get(query)?.get(item) ?? 0,
-        clickModel: positionBasedModel(),
-        random: SeededRandom.fromSeed(1),
-      }),
-    );
-    const simulateSeconds = (performance.now() - simulated) / 1000;
-    const { size } = await stat(file);
-    options.onProgress?.(`recipe: ${sessions.toLocaleString('en')} sessions (${(size / 1e6).toFixed(0)} MB), ${engine}`);
-    const child = fileURLToPath(new URL('./recipe-child.js', import.meta.url));
-    const output = await new Promise<string>((resolve, reject) => {
-      const running = spawn(process.execPath, [child, file, engine, ...(options.backend ? [options.backend] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let stdout = '';
-      running.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      running.on('error', reject);
-      running.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the recipe run exited with ${code}`))));
-    });
-    const measured = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Omit<RecipePoint, 'fileMB' | 'simulateSeconds'>;
-    return { ...measured, fileMB: size / 1e6, simulateSeconds };
+    options.onProgress?.(`recipe: ${reuse ? 'reusing' : 'simulating'} ${sessions.toLocaleString('en')} sessions`);
+    if (!reuse)
+      await writeSessions(
+        file,
+        streamSessions({
+          queries: queryIds,
+          sessions,
+          show: (query) => shown.get(query) ?? [],
+          grade: (query, item) => sample.relevance.get(query)?.get(item) ?? 0,
+          clickModel: positionBasedModel(),
+          random: SeededRandom.fromSeed(1),
+        }),
+      );
+    const simulateSeconds = reuse ? null : (performance.now() - simulated) / 1000;
+    const points: RecipePoint[] = [];
+    for (const engine of engines) {
+      let source = file;
+      let exportSeconds: number | null = null;
+      if (engine === 'parquet') {
+        source = file.replace(/\.jsonl$/, '.impressions.parquet');
+        if (options.logs === undefined || !existsSync(source)) {
+          const exported = performance.now();
+          await exportImpressionsParquet(file, source);
+          exportSeconds = (performance.now() - exported) / 1000;
+        }
+      }
+      const { size } = await stat(source);
+      options.onProgress?.(`recipe: ${sessions.toLocaleString('en')} sessions (${(size / 1e6).toFixed(0)} MB), ${engine}`);
+      const measured = await runRecipeChild(source, engine, options.backend);
+      points.push({ ...measured, fileMB: size / 1e6, simulateSeconds, exportSeconds });
+    }
+    return points;
   } finally {
-    await rm(folder, { recursive: true, force: true });
+    if (options.logs === undefined) await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function runRecipeChild(source: string, engine: RecipeEngine, backend: string | undefined): Promise<Omit<RecipePoint, 'fileMB' | 'simulateSeconds' | 'exportSeconds'>> {
+  const child = fileURLToPath(new URL('./recipe-child.js', import.meta.url));
+  const output = await new Promise<string>((resolve, reject) => {
+    const running = spawn(process.execPath, [child, source, engine, ...(backend ? [backend] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    running.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    running.on('error', reject);
+    running.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`the recipe run exited with ${code}`))));
+  });
+  return JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
+}
+
+/**
+ * A sessions JSONL log as a warehouse export: one row per shown result
+ * (visit, search term, product, 1-based rank, clicked), zstd Parquet.
+ */
+export async function exportImpressionsParquet(sessionsFile: string, parquetFile: string): Promise<void> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const columns = WAREHOUSE_COLUMNS;
+  try {
+    await connection.run(
+      [
+        'COPY (',
+        `  SELECT ${columns.session}, ${columns.query}, results[${columns.position}] AS ${columns.item}, ${columns.position}, list_contains(events, results[${columns.position}]) AS ${columns.clicked}`,
+        `  FROM (SELECT ${columns.session}, ${columns.query}, results, events, UNNEST(range(1, len(results) + 1)) AS ${columns.position}`,
+        `        FROM (SELECT row_number() OVER () AS ${columns.session}, query AS ${columns.query}, results, events`,
+        `              FROM read_json($1, format = 'newline_delimited', columns = {query: 'VARCHAR', results: 'VARCHAR[]', events: 'VARCHAR[]'})))`,
+        `) TO '${parquetFile.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+      ].join('\n'),
+      [sessionsFile],
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
   }
 }
 
@@ -97,7 +168,8 @@ export function recipeTable(points: readonly RecipePoint[]): string {
       point.sessions.toLocaleString('en'),
       point.engine,
       point.backend,
-      point.fileMB.toFixed(0),
+      point.fileMB.toFixed(point.fileMB < 10 ? 1 : 0),
+      point.exportSeconds === null ? '—' : point.exportSeconds.toFixed(1),
       point.cells.toLocaleString('en'),
       point.ingestSeconds.toFixed(1),
       point.labelsSeconds.toFixed(1),
@@ -108,8 +180,8 @@ export function recipeTable(points: readonly RecipePoint[]): string {
     ].join(' | '),
   );
   return [
-    '| sessions | engine | backend | log MB | cells | ingest s | EM + lists + judgements s | training + selection s | total s | peak MB | click-judged gain |',
-    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| sessions | engine | backend | log MB | export s | cells | ingest s | EM + lists + judgements s | training + selection s | total s | peak MB | click-judged gain |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -1,3 +1,4 @@
+import { SeededRandom } from '@clicktune/core';
 import { describe, expect, it } from 'vitest';
 import { deploymentGate, pairedBootstrap } from './gate';
 
@@ -52,6 +53,34 @@ describe('pairedBootstrap (exact for small query sets)', () => {
     // Every resample mean lies between the smallest and largest difference.
     expect(first.differenceInterval[0]).toBeGreaterThanOrEqual(-0.05);
     expect(first.differenceInterval[1]).toBeLessThanOrEqual(0.1);
+  });
+
+  it('Monte Carlo: the means of n draws of SeededRandom(seed).nextInt(n), in order, for the kept draws and for a query set too large to keep', () => {
+    // What the bootstrap is defined to be, written out independently: resample r sums draws r·n … r·n + n − 1.
+    const expected = (differences: readonly number[], resamples: number, seed: number, level: number) => {
+      const random = SeededRandom.fromSeed(seed);
+      const means = Array.from({ length: resamples }, () => {
+        let sum = 0;
+        for (let draw = 0; draw < differences.length; draw += 1) sum += differences[random.nextInt(differences.length)] as number;
+        return sum / differences.length;
+      }).sort((a, b) => a - b);
+      // The smallest mean whose cumulative share reaches the level: the ⌈level · resamples⌉-th.
+      return means[Math.ceil(level * resamples - 1e-9) - 1] as number;
+    };
+    const small = Array.from({ length: 50 }, (_, index) => Math.sin(index) / 10);
+    const zeros = small.map(() => 0);
+    for (const seed of [1, 7]) {
+      const comparison = pairedBootstrap(small, zeros, { seed, resamples: 1_000 });
+      // Twice: the second call reads the kept draws.
+      expect(pairedBootstrap(small, zeros, { seed, resamples: 1_000 }).differenceInterval).toEqual(comparison.differenceInterval);
+      expect(comparison.differenceInterval[0]).toBe(expected(small, 1_000, seed, 0.05));
+      expect(comparison.differenceInterval[1]).toBe(expected(small, 1_000, seed, 0.95));
+    }
+    // 70,000 queries: indices above 2¹⁶, drawn as they are summed.
+    const large = Array.from({ length: 70_000 }, (_, index) => ((index * 7919) % 1000) / 1000 - 0.45);
+    const comparison = pairedBootstrap(large, new Array(large.length).fill(0), { seed: 2, resamples: 100 });
+    expect(comparison.differenceInterval[0]).toBe(expected(large, 100, 2, 0.05));
+    expect(comparison.differenceInterval[1]).toBe(expected(large, 100, 2, 0.95));
   });
 
   it('rejects unpaired and non-finite scores', () => {

@@ -74,7 +74,7 @@ export function pairedBootstrap(candidate: ArrayLike<number>, inService: ArrayLi
   }
   const alpha = 1 - settings.confidence;
   const exact = n <= EXACT_LIMIT;
-  const distribution = exact ? exactBootstrap(differences) : monteCarloBootstrap(differences, settings.resamples, SeededRandom.fromSeed(settings.seed));
+  const distribution = exact ? exactBootstrap(differences) : monteCarloBootstrap(differences, settings.resamples, settings.seed);
   const interval: [number, number] = [quantile(distribution, alpha), quantile(distribution, 1 - alpha)];
   const inServiceScore = mean(Array.from(inService));
   const difference = mean(differences);
@@ -168,15 +168,47 @@ function exactBootstrap(differences: readonly number[]): Distribution {
   return outcomes.sort((a, b) => a.value - b.value);
 }
 
-function monteCarloBootstrap(differences: readonly number[], resamples: number, random: SeededRandom): Distribution {
+function monteCarloBootstrap(differences: readonly number[], resamples: number, seed: number): Distribution {
   const n = differences.length;
+  const values = Float64Array.from(differences);
   const means: number[] = [];
-  for (let resample = 0; resample < resamples; resample += 1) {
-    let sum = 0;
-    for (let draw = 0; draw < n; draw += 1) sum += differences[random.nextInt(n)] as number;
-    means.push(sum / n);
+  const draws = resampleDraws(seed, n, resamples);
+  if (draws) {
+    for (let resample = 0, offset = 0; resample < resamples; resample += 1) {
+      let sum = 0;
+      for (let draw = 0; draw < n; draw += 1, offset += 1) sum += values[draws[offset] as number] as number;
+      means.push(sum / n);
+    }
+  } else {
+    const random = SeededRandom.fromSeed(seed);
+    for (let resample = 0; resample < resamples; resample += 1) {
+      let sum = 0;
+      for (let draw = 0; draw < n; draw += 1) sum += values[random.nextInt(n)] as number;
+      means.push(sum / n);
+    }
   }
   return means.sort((a, b) => a - b).map((value) => ({ value, probability: 1 / resamples }));
+}
+
+/** Most query draws kept between calls: 2²⁴ as 16-bit indices, 32 MiB. */
+const KEPT_DRAWS_LIMIT = 2 ** 24;
+let keptDraws: { seed: number; n: number; resamples: number; draws: Uint16Array } | null = null;
+
+/**
+ * The resampled query indices, in draw order, for a seed, a query count and
+ * a resample count. Every call with the same three draws the same indices, and
+ * epoch selection compares some twenty epochs' scores on one query set, so the
+ * last set is kept (the draws cost ~20 ns each; the sums over them ~1 ns). Null
+ * when they would not fit: the caller then draws as it sums.
+ */
+function resampleDraws(seed: number, n: number, resamples: number): Uint16Array | null {
+  if (n > 2 ** 16 || n * resamples > KEPT_DRAWS_LIMIT) return null;
+  if (keptDraws && keptDraws.seed === seed && keptDraws.n === n && keptDraws.resamples === resamples) return keptDraws.draws;
+  const random = SeededRandom.fromSeed(seed);
+  const draws = new Uint16Array(n * resamples);
+  for (let index = 0; index < draws.length; index += 1) draws[index] = random.nextInt(n);
+  keptDraws = { seed, n, resamples, draws };
+  return draws;
 }
 
 /** The smallest value whose cumulative probability reaches `level` (with a little slack for rounding). */

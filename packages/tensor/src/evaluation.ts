@@ -137,18 +137,21 @@ export async function evaluateRetrieval(
   return { ...meanMetrics(perQuery), perQuery };
 }
 
-/** The model's top k items for each query id, best first (full catalogue, chunked). */
+/**
+ * The model's top k items for each query id, best first (full catalogue,
+ * chunked). `itemVectors`: the model's embeddings of every catalogue row, when
+ * the caller has them (not disposed here).
+ */
 export async function retrieveTopK(
   model: EmbeddingModel,
   queries: readonly QueryReference[],
   items: ItemsSet,
-  options: { k?: number; ranker?: RankerKind; chunkSize?: number } = {},
+  options: { k?: number; ranker?: RankerKind; chunkSize?: number; itemVectors?: tf.Tensor2D } = {},
 ): Promise<Array<Array<{ id: string; score: number }>>> {
   const k = Math.min(options.k ?? 10, items.size);
   const ranker = options.ranker ?? 'cosine';
   const chunkSize = options.chunkSize ?? 256;
-  const allRows = Int32Array.from({ length: items.size }, (_, row) => row);
-  const itemVectors = tf.tidy(() => model.embedItems(allRows, items));
+  const itemVectors = options.itemVectors ?? catalogueEmbeddings(model, items);
   const lists: Array<Array<{ id: string; score: number }>> = [];
   try {
     for (let start = 0; start < queries.length; start += chunkSize) {
@@ -170,7 +173,17 @@ export async function retrieveTopK(
       });
     }
   } finally {
-    itemVectors.dispose();
+    if (itemVectors !== options.itemVectors) itemVectors.dispose();
   }
   return lists;
+}
+
+/** The model's embeddings of every catalogue row, in row order. */
+export function catalogueEmbeddings(model: EmbeddingModel, items: ItemsSet): tf.Tensor2D {
+  return tf.tidy(() =>
+    model.embedItems(
+      Int32Array.from({ length: items.size }, (_, row) => row),
+      items,
+    ),
+  );
 }

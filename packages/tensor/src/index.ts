@@ -1,6 +1,6 @@
 import './gradients';
 
-export { evaluateRetrieval, evaluateSessions, retrieveTopK, type SessionEvaluation, scoreSessions } from './evaluation';
+export { catalogueEmbeddings, evaluateRetrieval, evaluateSessions, retrieveTopK, type SessionEvaluation, scoreSessions } from './evaluation';
 export { FeaturesExtractor, type ScoringStrategy, type TensorForwardResult } from './extractor';
 export { disposeTensorFeatures, type TensorFeatures, toAllFeatures, toFeatures } from './features';
 export {

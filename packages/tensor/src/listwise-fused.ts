@@ -1,7 +1,7 @@
-import { COSINE_EPS, type ItemsSet, type ListwisePlan } from '@clicktune/core';
+import { COSINE_EPS, DimensionMismatchError, type ItemsSet, type ListwisePlan } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LinearAdapter } from './models';
-import { rowNorms } from './ops';
+import { product, rowNorms } from './ops';
 
 /**
  * The listwise term of a linear adapter with the cosine ranker, in closed
@@ -9,15 +9,20 @@ import { rowNorms } from './ops';
  * (rows · W, columns · W, rows · columnsᵀ) and whose backward is written out
  * instead of taped kernel by kernel. With K = ∂loss/∂cosine (the softmax
  * minus the positive, row-weighted, over the temperature), R the row
- * embeddings, C the column embeddings and ‖·‖ their norms, where
- * ‖r‖·‖c‖ > eps:
- *   ∂/∂R = (K·Ĉ − rowsum(K∘cos)∘R̂) / ‖R‖,   ∂/∂C = (Kᵀ·R̂ − colsum(K∘cos)∘Ĉ) / ‖C‖,
- * and where the product is at most eps (the cosine is dot / eps there)
- * ∂/∂R = K·C / eps, ∂/∂C = Kᵀ·R / eps; then ∂/∂W = Xᵀ·∂/∂(X·W) per tower
- * (summed for a shared adapter). Equal to `listwiseLoss`'s autograd to 1e-5
- * (the shared backend suite checks both).
+ * embeddings, C the column embeddings, P = ‖R‖·‖C‖ᵀ and S = K / max(P, eps):
+ *   ∂/∂R = S·C − rowsum(K∘cos∘[P > eps]) ∘ R / ‖R‖²,
+ *   ∂/∂C = Sᵀ·R − colsum(K∘cos∘[P > eps]) ∘ C / ‖C‖²
+ * (at or below eps the cosine is dot / eps, with no norm term); then
+ * ∂/∂W = Xᵀ·∂/∂(X·W) per tower (summed for a shared adapter). Equal to
+ * `listwiseLoss`'s autograd to 1e-5 (the shared backend suite checks both).
+ *
+ * `catalogue`, when given, is the adapter's embedding of every catalogue row
+ * at its current weights (a constant the caller computed anyway, e.g. for
+ * hard negatives): the columns are read from it instead of projected again.
  */
-export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, items: ItemsSet, temperature: number): tf.Scalar {
+export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, items: ItemsSet, temperature: number, catalogue?: tf.Tensor2D): tf.Scalar {
+  if (catalogue && (catalogue.shape[0] !== items.size || catalogue.shape[1] !== model.outputDimension))
+    throw new DimensionMismatchError(`the catalogue's embeddings are ${catalogue.shape.join(' × ')}, expected ${items.size} × ${model.outputDimension}`);
   const rowCount = batch.rowQuery.length;
   const columnCount = batch.columns.length;
   const positives = new Float32Array(rowCount * columnCount);
@@ -34,6 +39,7 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
       model.inputDimension,
     ),
     columnBase: model.baseItemRows(batch.columns, items),
+    columnRows: tf.tensor1d(batch.columns, 'int32'),
     positives: tf.tensor2d(positives, [rowCount, columnCount]),
     exclusion: tf.tensor2d(exclusion, [rowCount, columnCount]),
     positiveIndices: tf.tensor1d(
@@ -53,11 +59,11 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
       const save = inputs.pop() as (tensors: tf.Tensor[]) => void;
       const weights = inputs as tf.Tensor2D[];
       const rows = model.project(constants.rowBase, weights[queryIndex] ?? null);
-      const columns = model.project(constants.columnBase, weights[itemIndex] ?? null);
-      const rowNorm = tf.reshape(rowNorms(rows), [rowCount, 1]);
-      const columnNorm = tf.reshape(rowNorms(columns), [columnCount, 1]);
-      const normProducts = tf.matMul(rowNorm, tf.transpose(columnNorm));
-      const cosines = tf.div(tf.matMul(rows, tf.transpose(columns)), tf.maximum(normProducts, COSINE_EPS));
+      const columns = catalogue ? (tf.gather(catalogue, constants.columnRows) as tf.Tensor2D) : model.project(constants.columnBase, weights[itemIndex] ?? null);
+      const rowNorm = tf.reshape(rowNorms(rows), [rowCount, 1]) as tf.Tensor2D;
+      const columnNorm = tf.reshape(rowNorms(columns), [columnCount, 1]) as tf.Tensor2D;
+      const normProducts = product(rowNorm, columnNorm, false, true);
+      const cosines = tf.div(product(rows, columns, false, true), tf.maximum(normProducts, COSINE_EPS));
       const logProbabilities = tf.logSoftmax(tf.add(tf.div(cosines, temperature), constants.exclusion));
       // Each row's positive picked by index (a one-hot product would meet −∞ · 0 = NaN at excluded columns).
       const picked = tf.gather(tf.reshape(logProbabilities, [rowCount * columnCount]), constants.positiveIndices);
@@ -71,23 +77,17 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
           const r = savedRows as tf.Tensor2D;
           const c = savedColumns as tf.Tensor2D;
           const k = tf.mul(tf.mul(tf.sub(tf.exp(savedLog as tf.Tensor2D), positives as tf.Tensor2D), rowScale as tf.Tensor2D), tf.div(dy, temperature)) as tf.Tensor2D;
-          const above = tf.cast(tf.greater(savedProducts as tf.Tensor2D, COSINE_EPS), 'float32');
-          const kAbove = tf.mul(k, above) as tf.Tensor2D;
-          const kBelow = tf.div(tf.sub(k, kAbove), COSINE_EPS) as tf.Tensor2D;
-          // Zero vectors have no direction: their rows of kAbove are 0, so any finite divisor serves.
-          const rowSafe = tf.maximum(savedRowNorm as tf.Tensor2D, 1e-30);
-          const columnSafe = tf.maximum(savedColumnNorm as tf.Tensor2D, 1e-30);
-          const rowUnit = tf.div(r, rowSafe) as tf.Tensor2D;
-          const columnUnit = tf.div(c, columnSafe) as tf.Tensor2D;
-          const weighted = tf.mul(kAbove, savedCosines as tf.Tensor2D);
-          const rowGradient = tf.add(tf.div(tf.sub(tf.matMul(kAbove, columnUnit), tf.mul(tf.sum(weighted, 1, true), rowUnit)), rowSafe), tf.matMul(kBelow, c)) as tf.Tensor2D;
-          const columnGradient = tf.add(
-            tf.div(tf.sub(tf.matMul(tf.transpose(kAbove), rowUnit), tf.mul(tf.reshape(tf.sum(weighted, 0), [columnCount, 1]), columnUnit)), columnSafe),
-            tf.matMul(tf.transpose(kBelow), r),
-          ) as tf.Tensor2D;
+          // K / max(‖r‖·‖c‖, eps) carries both regimes in one product each way (K·Ĉ/‖R‖ above eps, K·C/eps at or below).
+          const scaled = tf.div(k, tf.maximum(savedProducts as tf.Tensor2D, COSINE_EPS)) as tf.Tensor2D;
+          // The norm terms live only above eps; a zero vector's row of them is 0, so any finite divisor serves.
+          const weighted = tf.mul(tf.mul(k, tf.cast(tf.greater(savedProducts as tf.Tensor2D, COSINE_EPS), 'float32')), savedCosines as tf.Tensor2D);
+          const rowSquares = tf.maximum(tf.square(savedRowNorm as tf.Tensor2D), 1e-30);
+          const columnSquares = tf.maximum(tf.square(savedColumnNorm as tf.Tensor2D), 1e-30);
+          const rowGradient = tf.sub(product(scaled, c), tf.mul(tf.div(tf.sum(weighted, 1, true), rowSquares), r)) as tf.Tensor2D;
+          const columnGradient = tf.sub(product(scaled, r, true, false), tf.mul(tf.div(tf.reshape(tf.sum(weighted, 0), [columnCount, 1]), columnSquares), c)) as tf.Tensor2D;
           return weights.map((_, index) => {
-            const fromRows = index === queryIndex ? tf.matMul(tf.transpose(rowBase as tf.Tensor2D), rowGradient) : null;
-            const fromColumns = index === itemIndex ? tf.matMul(tf.transpose(columnBase as tf.Tensor2D), columnGradient) : null;
+            const fromRows = index === queryIndex ? product(rowBase as tf.Tensor2D, rowGradient, true, false) : null;
+            const fromColumns = index === itemIndex ? product(columnBase as tf.Tensor2D, columnGradient, true, false) : null;
             return fromRows && fromColumns ? tf.add(fromRows, fromColumns) : ((fromRows ?? fromColumns) as tf.Tensor);
           });
         },

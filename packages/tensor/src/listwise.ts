@@ -38,15 +38,20 @@ export async function buildListwiseBatch(
  */
 export type ListwiseImplementation = 'fused' | 'autograd';
 
-/** The weighted InfoNCE of a listwise batch under the model (differentiable). */
+/**
+ * The weighted InfoNCE of a listwise batch under the model (differentiable).
+ * `catalogue`: the model's embeddings of every catalogue row at its current
+ * weights, when the caller has them (the fused term reads its columns from them).
+ */
 export function listwiseLoss(
   model: EmbeddingModel,
   batch: ListwisePlan,
   items: ItemsSet,
   temperature = batch.temperature,
   implementation: ListwiseImplementation = 'fused',
+  catalogue?: tf.Tensor2D,
 ): tf.Scalar {
-  if (implementation === 'fused' && model instanceof LinearAdapter) return fusedListwiseLoss(model, batch, items, temperature);
+  if (implementation === 'fused' && model instanceof LinearAdapter) return fusedListwiseLoss(model, batch, items, temperature, catalogue);
   return tf.tidy(() => {
     const queryVectors = model.embedQueries(batch.queries);
     const candidateVectors = model.embedItems(batch.columns, items);

@@ -1,6 +1,6 @@
 import { COSINE_EPS, type RankerKind } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul, rowNorms } from './ops';
+import { matMul, product, rowNorms } from './ops';
 
 /** The one cosine rule, as core's `resolveRanker('cosine')` and torch's cosine_similarity: dot / max(‖a‖·‖b‖, eps). */
 function cosineOf(dots: tf.Tensor, normProducts: tf.Tensor): tf.Tensor {
@@ -29,12 +29,12 @@ export function rankRows(kind: RankerKind, a: tf.Tensor2D, b: tf.Tensor2D): tf.T
 export function rankMatrix(kind: RankerKind, a: tf.Tensor2D, b: tf.Tensor2D, constant: 'a' | 'b' | 'none' = 'none'): tf.Tensor2D {
   switch (kind) {
     case 'cosine':
-      return cosineOf(matMul(a, tf.transpose(b), constant), tf.mul(tf.expandDims(rowNorms(a), 1), tf.expandDims(rowNorms(b), 0))) as tf.Tensor2D;
+      return cosineOf(matMul(a, b, constant, true), tf.mul(tf.expandDims(rowNorms(a), 1), tf.expandDims(rowNorms(b), 0))) as tf.Tensor2D;
     case 'dot':
-      return matMul(a, tf.transpose(b), constant);
+      return matMul(a, b, constant, true);
     case 'negativeEuclidean':
     case 'euclidean': {
-      const squared = tf.add(tf.sub(tf.expandDims(tf.sum(tf.square(a), 1), 1), tf.mul(2, tf.matMul(a, b, false, true))), tf.expandDims(tf.sum(tf.square(b), 1), 0));
+      const squared = tf.add(tf.sub(tf.expandDims(tf.sum(tf.square(a), 1), 1), tf.mul(2, product(a, b, false, true))), tf.expandDims(tf.sum(tf.square(b), 1), 0));
       const distance = tf.sqrt(tf.relu(squared));
       return (kind === 'euclidean' ? distance : tf.neg(distance)) as tf.Tensor2D;
     }

@@ -1,11 +1,11 @@
 import './gradients';
-import { type FineTuningInput, InvalidOptionError, type ItemsSet, SeededRandom } from '@clicktune/core';
+import { type BatchPlan, type FineTuningInput, InvalidOptionError, type ItemsSet, SeededRandom } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpoint, type TrainerState, writeCheckpoint } from './checkpoint';
 import type { FeaturesExtractor } from './extractor';
 import { KeptWeights, Selection } from './selection';
 import { disposeTensorFeatures } from './features';
-import { evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
+import { catalogueEmbeddings, evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
 import { type ListwiseOptions, validateListwise } from '@clicktune/core';
 import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { type FeaturesLoss, type LossOption, resolveLoss } from './losses';
@@ -198,10 +198,26 @@ export class Trainer {
   async step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
     // With the pairwise term off (the clicktune recipe) no pair is planned at all.
     const plan = this.pairwiseWeight > 0 ? await this.extractor.planAsync(batch, items) : null;
+    // The hard negatives need the whole catalogue under the current weights; the listwise term reuses it for its columns.
+    const catalogue = this.listwise && this.listwise.weight > 0 && this.listwise.hardNegatives > 0 ? catalogueEmbeddings(this.extractor.model, items) : null;
+    try {
+      return await this.stepWith(batch, items, learningRateFactor, plan, catalogue);
+    } finally {
+      catalogue?.dispose();
+    }
+  }
+
+  private async stepWith(
+    batch: readonly FineTuningInput[],
+    items: ItemsSet,
+    learningRateFactor: number,
+    plan: BatchPlan | null,
+    catalogue: tf.Tensor2D | null,
+  ): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
     const usePairs = plan !== null && plan.report.pairs > 0;
     const listwise =
       this.listwise && this.listwise.weight > 0
-        ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items))
+        ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items, catalogue))
         : null;
     if (!usePairs && !listwise) return { loss: 0, keptPairs: 0, skipped: true };
     const variables = this.optimizers.flatMap((entry) => entry.variables);
@@ -214,7 +230,8 @@ export class Trainer {
         total = tf.add(total, tf.mul(this.pairwiseWeight, this.loss.compute(features)));
         disposeTensorFeatures(features);
       }
-      if (listwise && this.listwise) total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature)));
+      if (listwise && this.listwise)
+        total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature, 'fused', catalogue ?? undefined)));
       return total;
     }, variables);
     // Asynchronous reads: WebGPU in Node has no synchronous one.
@@ -251,9 +268,11 @@ export class Trainer {
   }
 
   /** The current model's top items per query, minus each query's clicks (no gradients). */
-  private async hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet): Promise<string[][]> {
+  private async hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet, catalogue: tf.Tensor2D | null): Promise<string[][]> {
     const depth = (this.listwise?.hardNegatives ?? 0) + Math.max(0, ...exclude.map((set) => set.size));
-    return (await retrieveTopK(this.extractor.model, queries, items, { k: depth })).map((list, index) => list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)));
+    return (await retrieveTopK(this.extractor.model, queries, items, { k: depth, itemVectors: catalogue ?? undefined })).map((list, index) =>
+      list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)),
+    );
   }
 
   private setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
