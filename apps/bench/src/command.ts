@@ -4,6 +4,7 @@ import { ClickTuneError, writeFileAtomic } from '@clicktune/core';
 import { checkQuickRun, markdownTable, svgChart, textTable } from './report';
 import { mergeRuns, runInChromium } from './chromium';
 import { type BenchmarkRun, runBenchmarks } from './run';
+import { EMOJI_DIMENSION, EMOJI_ITEMS } from './recipe-task';
 import { measureRecipe, RECIPE_ENGINES, type RecipeEngine, type RecipePoint, recipeTable } from './recipe';
 import { STANDARD_SHAPE, type WorkloadShape } from './workload';
 
@@ -34,6 +35,10 @@ export interface BenchCommandOptions {
   recipeEngine?: string;
   /** Keep the simulated logs in this folder and reuse them. */
   recipeLogs?: string;
+  /** Comma-separated catalogue sizes (default: the sample's 1,662 items). */
+  recipeCatalogue?: string;
+  /** Embedding dimension (default: the sample's 100; wider is zero-padded). */
+  recipeDimension?: string;
   out: string;
 }
 
@@ -92,27 +97,41 @@ async function runRecipeCommand(options: BenchCommandOptions, progress: (message
   for (const engine of engines)
     if (!RECIPE_ENGINES.includes(engine as RecipeEngine))
       throw new ClickTuneError('invalid-option', `--recipe-engine takes comma-separated engines (${RECIPE_ENGINES.join(', ')}), got ${JSON.stringify(engine)}`);
+  const catalogues = options.recipeCatalogue === undefined ? [undefined] : options.recipeCatalogue.split(',').map((entry) => Number(entry.trim()));
+  const dimension = options.recipeDimension === undefined ? undefined : Number(options.recipeDimension);
+  if (catalogues.some((items) => items !== undefined && !(Number.isSafeInteger(items) && items >= EMOJI_ITEMS)))
+    throw new ClickTuneError(
+      'invalid-option',
+      `--recipe-catalogue takes comma-separated item counts ≥ ${EMOJI_ITEMS} (the sample's), got ${JSON.stringify(options.recipeCatalogue)}`,
+    );
+  if (dimension !== undefined && !(Number.isSafeInteger(dimension) && dimension >= EMOJI_DIMENSION))
+    throw new ClickTuneError('invalid-option', `--recipe-dimension must be a whole number ≥ ${EMOJI_DIMENSION} (the sample's), got ${JSON.stringify(options.recipeDimension)}`);
   const points: RecipePoint[] = [];
-  for (const sessions of sizes) {
-    const measured = await measureRecipe(sessions, {
-      engines: engines as RecipeEngine[],
-      backend: splitNames(options.backends)?.[0],
-      logs: options.recipeLogs,
-      onProgress: progress,
-    });
-    for (const point of measured)
-      progress(`recipe: ${sessions.toLocaleString('en')} sessions (${point.engine}) in ${point.totalSeconds.toFixed(1)} s, peak ${point.peakMemoryMB.toFixed(0)} MB`);
-    points.push(...measured);
-  }
+  for (const items of catalogues)
+    for (const sessions of sizes) {
+      const measured = await measureRecipe(sessions, {
+        engines: engines as RecipeEngine[],
+        backend: splitNames(options.backends)?.[0],
+        logs: options.recipeLogs,
+        catalogue: { items, dimension },
+        onProgress: progress,
+      });
+      for (const point of measured)
+        progress(
+          `recipe: ${sessions.toLocaleString('en')} sessions, ${point.items.toLocaleString('en')} items × ${point.dimension} (${point.engine}) in ${point.totalSeconds.toFixed(1)} s, peak ${point.peakMemoryMB.toFixed(0)} MB`,
+        );
+      points.push(...measured);
+    }
   const table = recipeTable(points);
   process.stdout.write(`${table}\n`);
   // The same simulated log read every way must give the same counts.
-  for (const sessions of sizes) {
-    const [first, ...others] = points.filter((point) => point.sessions === sessions);
+  const logOf = (point: RecipePoint) => `${point.sessions} ${point.items} ${point.dimension}`;
+  for (const log of new Set(points.map(logOf))) {
+    const [first, ...others] = points.filter((point) => logOf(point) === log);
     for (const other of others)
       if (first && (other.cells !== first.cells || other.sessions !== first.sessions)) {
         process.stderr.write(
-          `recipe check: ${sessions} sessions gave ${first.cells} cells and ${first.sessions} sessions (${first.engine}) but ${other.cells} and ${other.sessions} (${other.engine})\n`,
+          `recipe check: ${first.sessions} sessions gave ${first.cells} cells and ${first.sessions} sessions (${first.engine}) but ${other.cells} and ${other.sessions} (${other.engine})\n`,
         );
         return 1;
       }

@@ -1,20 +1,21 @@
 // One point of the recipe workload, in its own process so that its peak
 // memory is its own: ingest a sessions file, then the clicktune recipe's one
 // round (click model, lists, judgements, cross-fitted training, selection,
-// gate). Prints one JSON line. Arguments: log file, engine (stream | duckdb | parquet), backend.
+// gate). Prints one JSON line. Arguments: log file, engine (stream | duckdb | parquet), backend (or auto),
+// catalogue items and dimension (`recipeTask`).
 import '@clicktune/backend-node';
 import '@clicktune/backend-wasm';
 import { selectTensorBackend } from '@clicktune/backends';
 import { readSessions } from '@clicktune/core';
-import { loadSample } from '@clicktune/datasets';
 import { readClickLog } from '@clicktune/duckdb';
 import { ClickCounts, fineTune } from '@clicktune/learn';
 import { RECIPE_ENGINES, type RecipeEngine, WAREHOUSE_COLUMNS } from './recipe';
+import { recipeTask } from './recipe-task';
 
-const [file, engine = 'stream', backendName] = process.argv.slice(2);
-if (!file || !RECIPE_ENGINES.includes(engine as RecipeEngine)) throw new Error('usage: recipe-child <log file> [stream|duckdb|parquet] [backend]');
-const backend = await selectTensorBackend(backendName);
-const sample = await loadSample('emoji');
+const [file, engine = 'stream', backendName = 'auto', items, dimension] = process.argv.slice(2);
+if (!file || !RECIPE_ENGINES.includes(engine as RecipeEngine)) throw new Error('usage: recipe-child <log file> [stream|duckdb|parquet] [backend|auto] [items] [dimension]');
+const backend = await selectTensorBackend(backendName === 'auto' ? undefined : backendName);
+const sample = await recipeTask({ items: items ? Number(items) : undefined, dimension: dimension ? Number(dimension) : undefined });
 const seconds = (from: number) => (performance.now() - from) / 1000;
 const started = performance.now();
 const clicks =

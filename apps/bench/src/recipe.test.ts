@@ -5,6 +5,7 @@ import { FineTuningInput, writeSessions } from '@clicktune/core';
 import { readClickLog } from '@clicktune/duckdb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportImpressionsParquet, WAREHOUSE_COLUMNS } from './recipe';
+import { EMOJI_DIMENSION, EMOJI_ITEMS, recipeTask } from './recipe-task';
 
 describe('the recipe workload’s Parquet export', () => {
   const folder = mkdtempSync(join(tmpdir(), 'clicktune-bench-export-'));
@@ -39,5 +40,30 @@ describe('the recipe workload’s Parquet export', () => {
     // Sessions per query are distinct visits.
     expect(exported.counts.sessionsOf('id:q1')).toBe(2);
     expect(exported.counts.sessionsOf('id:q2')).toBe(1);
+  });
+});
+
+describe('the recipe workload’s task', () => {
+  it('pads the sample with zeros and grows it with seeded distractors', async () => {
+    const sample = await recipeTask();
+    const grown = await recipeTask({ items: 1_700, dimension: 120 });
+    expect(sample.items.size).toBe(EMOJI_ITEMS);
+    expect(sample.items.dimension).toBe(EMOJI_DIMENSION);
+    expect(grown.items.size).toBe(1_700);
+    expect(grown.items.dimension).toBe(120);
+    // The sample's rows: its values, then zeros (every cosine unchanged).
+    const row = grown.items.embeddingOf(sample.items.ids[5] as string);
+    expect(Array.from(row.subarray(0, 100))).toEqual(Array.from(sample.items.embeddingOf(sample.items.ids[5] as string)));
+    expect(row.subarray(100).every((value) => value === 0)).toBe(true);
+    expect(grown.queries.dimension).toBe(120);
+    // Distractors: new ids, non-zero padding, the same in every process (seeded).
+    expect(grown.items.ids[1_662]).toBe('distractor-0');
+    expect(
+      grown.items
+        .embeddingOf('distractor-37')
+        .subarray(100)
+        .some((value) => value !== 0),
+    ).toBe(true);
+    expect(Array.from((await recipeTask({ items: 1_700, dimension: 120 })).items.embeddingOf('distractor-37'))).toEqual(Array.from(grown.items.embeddingOf('distractor-37')));
   });
 });

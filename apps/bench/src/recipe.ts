@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectTensorBackend } from '@clicktune/backends';
 import { SeededRandom, writeSessions } from '@clicktune/core';
-import { loadSample } from '@clicktune/datasets';
 import { positionBasedModel, streamSessions } from '@clicktune/simulate';
 import { LinearAdapter, retrieveTopK } from '@clicktune/tensor';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { EMOJI_DIMENSION, EMOJI_ITEMS, type RecipeCatalogue, recipeTask } from './recipe-task';
 
 /**
  * How a point's log is read: `stream`, the validating JSONL reader; `duckdb`,
@@ -27,6 +27,9 @@ export const WAREHOUSE_COLUMNS = { session: 'visit_id', query: 'search_term', it
 /** One measured point of the recipe end to end: what `clicktune train` does with a log of `sessions` sessions. */
 export interface RecipePoint {
   readonly sessions: number;
+  /** Catalogue size and embedding dimension (`recipeTask`). */
+  readonly items: number;
+  readonly dimension: number;
   readonly engine: RecipeEngine;
   readonly backend: string;
   /** Size of the file read: the simulated JSONL log, or its Parquet export. */
@@ -62,6 +65,8 @@ export async function measureRecipe(
     backend?: string;
     /** Keep the simulated logs (and Parquet exports) here, and reuse those already there, instead of a temporary folder. */
     logs?: string;
+    /** The catalogue (default: the emoji sample's own). */
+    catalogue?: RecipeCatalogue;
     onProgress?: (message: string) => void;
   } = {},
 ): Promise<RecipePoint[]> {
@@ -69,21 +74,25 @@ export async function measureRecipe(
   if (options.logs !== undefined) await mkdir(options.logs, { recursive: true });
   const folder = options.logs ?? (await mkdtemp(join(tmpdir(), 'clicktune-recipe-')));
   try {
-    const file = join(folder, `emoji-pbm-seed1-${sessions}.jsonl`);
+    const task = await recipeTask(options.catalogue);
+    const shape = task.items.size === EMOJI_ITEMS && task.items.dimension === EMOJI_DIMENSION ? '' : `-${task.items.size}x${task.items.dimension}`;
+    const file = join(folder, `emoji-pbm-seed1-${sessions}${shape}.jsonl`);
     const simulated = performance.now();
     const reuse = options.logs !== undefined && existsSync(file);
     await selectTensorBackend(options.backend);
-    const sample = await loadSample('emoji');
-    const base = new LinearAdapter({ inputDimension: sample.items.dimension, queries: sample.queries });
-    const queryIds = [...sample.relevance.keys()].filter((id) => sample.queries.has(id));
-    const lists = await retrieveTopK(
-      base,
-      queryIds.map((id) => ({ kind: 'id', id }) as const),
-      sample.items,
-      { k: 10 },
-    );
-    base.dispose();
-    const shown = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
+    const queryIds = [...task.relevance.keys()].filter((id) => task.queries.has(id));
+    const shown = new Map<string, Array<{ id: string; score: number }>>();
+    if (!reuse) {
+      const base = new LinearAdapter({ inputDimension: task.items.dimension, queries: task.queries });
+      const lists = await retrieveTopK(
+        base,
+        queryIds.map((id) => ({ kind: 'id', id }) as const),
+        task.items,
+        { k: 10 },
+      );
+      base.dispose();
+      queryIds.forEach((id, index) => shown.set(id, lists[index] ?? []));
+    }
     options.onProgress?.(`recipe: ${reuse ? 'reusing' : 'simulating'} ${sessions.toLocaleString('en')} sessions`);
     if (!reuse)
       await writeSessions(
@@ -92,7 +101,7 @@ export async function measureRecipe(
           queries: queryIds,
           sessions,
           show: (query) => shown.get(query) ?? [],
-          grade: (query, item) => sample.relevance.get(query)?.get(item) ?? 0,
+          grade: (query, item) => task.relevance.get(query)?.get(item) ?? 0,
           clickModel: positionBasedModel(),
           random: SeededRandom.fromSeed(1),
         }),
@@ -112,8 +121,8 @@ export async function measureRecipe(
       }
       const { size } = await stat(source);
       options.onProgress?.(`recipe: ${sessions.toLocaleString('en')} sessions (${(size / 1e6).toFixed(0)} MB), ${engine}`);
-      const measured = await runRecipeChild(source, engine, options.backend);
-      points.push({ ...measured, fileMB: size / 1e6, simulateSeconds, exportSeconds });
+      const measured = await runRecipeChild(source, engine, options.backend, task.items.size, task.items.dimension);
+      points.push({ ...measured, items: task.items.size, dimension: task.items.dimension, fileMB: size / 1e6, simulateSeconds, exportSeconds });
     }
     return points;
   } finally {
@@ -121,10 +130,16 @@ export async function measureRecipe(
   }
 }
 
-async function runRecipeChild(source: string, engine: RecipeEngine, backend: string | undefined): Promise<Omit<RecipePoint, 'fileMB' | 'simulateSeconds' | 'exportSeconds'>> {
+async function runRecipeChild(
+  source: string,
+  engine: RecipeEngine,
+  backend: string | undefined,
+  items: number,
+  dimension: number,
+): Promise<Omit<RecipePoint, 'items' | 'dimension' | 'fileMB' | 'simulateSeconds' | 'exportSeconds'>> {
   const child = fileURLToPath(new URL('./recipe-child.js', import.meta.url));
   const output = await new Promise<string>((resolve, reject) => {
-    const running = spawn(process.execPath, [child, source, engine, ...(backend ? [backend] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const running = spawn(process.execPath, [child, source, engine, backend ?? 'auto', String(items), String(dimension)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     running.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
@@ -166,6 +181,8 @@ export function recipeTable(points: readonly RecipePoint[]): string {
   const rows = points.map((point) =>
     [
       point.sessions.toLocaleString('en'),
+      point.items.toLocaleString('en'),
+      point.dimension,
       point.engine,
       point.backend,
       point.fileMB.toFixed(point.fileMB < 10 ? 1 : 0),
@@ -180,8 +197,8 @@ export function recipeTable(points: readonly RecipePoint[]): string {
     ].join(' | '),
   );
   return [
-    '| sessions | engine | backend | log MB | export s | cells | ingest s | EM + lists + judgements s | training + selection s | total s | peak MB | click-judged gain |',
-    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| sessions | items | d | engine | backend | log MB | export s | cells | ingest s | EM + lists + judgements s | training + selection s | total s | peak MB | click-judged gain |',
+    '|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

@@ -473,6 +473,8 @@ export const CASES: readonly BadInputCase[] = [
   { name: '--seed 1.5', class: 'flags', args: train('--seed', '1.5'), code: 2, message: /--seed/ },
   { name: '--seed 2^60', class: 'flags', args: train('--seed', '1152921504606846976'), code: 2, message: /--seed/ },
   { name: '--folds 0', class: 'flags', args: train('--folds', '0'), code: 2, message: /--folds must be/ },
+  { name: '--hard-negative-pool -3', class: 'flags', args: train('--hard-negative-pool', '-3'), code: 2, message: /--hard-negative-pool/ },
+  { name: '--hard-negative-pool 1e400', class: 'flags', args: train('--hard-negative-pool', '1e400'), code: 2, message: /--hard-negative-pool/ },
   { name: '--gate-confidence 1.5', class: 'flags', args: train('--gate-confidence', '1.5'), code: 2, message: /--gate-confidence/ },
   { name: '--validation-fraction 1', class: 'flags', args: train('--validation-fraction', '1'), code: 2, message: /--validation-fraction/ },
   { name: '--patience -1', class: 'flags', args: train('--patience', '-1'), code: 2, message: /--patience/ },

@@ -2,7 +2,7 @@ import { selectBackend } from '@clicktune/backends';
 import { FineTuningInput, ItemsSet, queryKeyOf, queryOfKey } from '@clicktune/core';
 import { LinearAdapter } from '@clicktune/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clickJudgements, clickModelRelevance, judgedNdcg, relevanceSessions } from './click-labels';
+import { clickJudgements, clickModelRelevance, judgedNdcg, relevanceSessions, startingCandidates } from './click-labels';
 
 /**
  * 20 sessions of query q alternate [a, b] and [b, a]; a is clicked every time,
@@ -102,5 +102,44 @@ describe('relevanceSessions', () => {
     expect(session?.query.kind).toBe('embedding');
     expect(queryKeyOf(session as FineTuningInput)).toBe(queryKeyOf(logged[0] as FineTuningInput));
     expect(queryOfKey(queryKeyOf(logged[0] as FineTuningInput))).toEqual(logged[0]?.query);
+  });
+});
+
+describe('startingCandidates', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  // 30 items on the unit circle at angles 0°, 3°, …, 87°; query q at 0°: the starting model ranks item i i-th.
+  const items = ItemsSet.fromEmbeddings(
+    Array.from({ length: 30 }, (_, index) => `i${index}`),
+    Float32Array.from({ length: 60 }, (_, index) => (index % 2 === 0 ? Math.cos : Math.sin)((Math.floor(index / 2) * 3 * Math.PI) / 180)),
+    2,
+  );
+  const queries = ItemsSet.fromEmbeddings(['q'], Float32Array.of(1, 0), 2, { what: 'query' });
+  const log = [FineTuningInput.create({ query: 'q', results: ['i5', 'i7'], events: ['i7'] })];
+
+  it('with a catalogue larger than batch size × pool: the top 20 head the lists, the top `pool` rows are the pool', async () => {
+    const model = new LinearAdapter({ inputDimension: 2, queries });
+    // 30 items > 4 × 6.
+    const { candidates, pools } = await startingCandidates(model, log, items, { pool: 6, batchSize: 4 });
+    expect(candidates.get('id:q')).toEqual(Array.from({ length: 20 }, (_, index) => `i${index}`));
+    expect(Array.from(pools?.get('id:q') ?? [])).toEqual([0, 1, 2, 3, 4, 5]);
+    // A pool deeper than the list head: still 20 candidates.
+    expect((await startingCandidates(model, log, items, { pool: 25, batchSize: 1 })).candidates.get('id:q')).toHaveLength(20);
+    model.dispose();
+  });
+
+  it('scores a catalogue the pools could cover whole: no pools (30 ≤ 5 × 6), nor with pool 0', async () => {
+    const model = new LinearAdapter({ inputDimension: 2, queries });
+    for (const options of [
+      { pool: 6, batchSize: 5 },
+      { pool: 0, batchSize: 4 },
+    ]) {
+      const { candidates, pools } = await startingCandidates(model, log, items, options);
+      expect(pools).toBeUndefined();
+      expect(candidates.get('id:q')).toHaveLength(20);
+    }
+    model.dispose();
   });
 });

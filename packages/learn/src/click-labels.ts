@@ -189,13 +189,46 @@ function shownResults(log: ClickLog): Map<string, { query: QueryReference; items
 }
 
 /** The top `k` of a model for every query of the log, keyed by `queryKeyOf`: candidates for `relevanceSessions`. */
-export async function topCandidates(model: EmbeddingModel, log: ClickLog, items: ItemsSet, k = 20): Promise<Map<string, string[]>> {
+export async function topCandidates(model: EmbeddingModel, log: ClickLog, items: ItemsSet, k = LIST_HEAD): Promise<Map<string, string[]>> {
   const queries = new Map<string, QueryReference>();
   if (log instanceof ClickCounts) for (const key of log.queries()) queries.set(key, log.queryReference(key) as QueryReference);
   else for (const session of log) queries.set(queryKeyOf(session), session.query);
   const lists = await retrieveTopK(model, [...queries.values()], items, { k });
   return new Map([...queries.keys()].map((key, index) => [key, (lists[index] ?? []).map((entry) => entry.id)]));
 }
+
+/** What training starts from: each list's head, and — for a large catalogue — where the trainer looks for hard negatives. */
+export interface StartingCandidates {
+  /** The starting model's top 20 per logged query (`queryKeyOf` keys): candidates for `relevanceSessions`. */
+  readonly candidates: Map<string, string[]>;
+  /** The starting model's top `pool` catalogue rows per logged query, when the catalogue has more than `batchSize × pool` items (the trainer's `hardNegativePools`). */
+  readonly pools?: Map<string, Int32Array>;
+}
+
+/**
+ * One retrieval pass of the starting model for both: its top 20 head the
+ * training lists; when the catalogue is larger than a batch's pools could
+ * cover (`batchSize × pool` items), its top `pool` rows per query are where
+ * the trainer looks for hard negatives, instead of scoring the whole
+ * catalogue at every step. A smaller catalogue is always scored whole.
+ */
+export async function startingCandidates(
+  model: EmbeddingModel,
+  log: ClickLog,
+  items: ItemsSet,
+  options: { readonly pool: number; readonly batchSize: number },
+): Promise<StartingCandidates> {
+  const pooled = options.pool > 0 && items.size > options.batchSize * options.pool;
+  const top = await topCandidates(model, log, items, pooled ? Math.max(LIST_HEAD, options.pool) : LIST_HEAD);
+  if (!pooled) return { candidates: top };
+  return {
+    candidates: new Map([...top].map(([key, ids]) => [key, ids.slice(0, LIST_HEAD)])),
+    pools: new Map([...top].map(([key, ids]) => [key, items.rowsOf(ids.slice(0, options.pool))])),
+  };
+}
+
+/** How many of the starting model's results head each training list. */
+const LIST_HEAD = 20;
 
 /** Each query's events as relevance (grade 1): for sessions whose events are labels already. */
 export function eventRelevance(sessions: readonly FineTuningInput[]): Map<string, Map<string, number>> {

@@ -9,7 +9,7 @@ import {
   queryKeysOfLog,
   relevanceSessions,
   sessionCountOf,
-  topCandidates,
+  startingCandidates,
 } from './click-labels';
 import type { FineTuneOptions, FineTunePlan, FineTuneRun } from './fine-tune';
 import { deploymentGate } from './gate';
@@ -59,7 +59,9 @@ export async function crossFittedFineTune(
   const disposables: Array<{ dispose(): void }> = options.adapter ? [] : [start];
   try {
     const relevance = fromEvents ? eventRelevance(log as readonly FineTuningInput[]) : clickModelRelevance(log, settings.clickLabels);
-    const lists = relevance.size === 0 ? [] : relevanceSessions(log, relevance, { candidates: await topCandidates(start, log, items) });
+    const starting = relevance.size === 0 ? null : await startingCandidates(start, log, items, { pool: settings.hardNegativePool, batchSize: settings.batchSize });
+    const lists = starting ? relevanceSessions(log, relevance, { candidates: starting.candidates }) : [];
+    const hardNegativePools = starting?.pools;
     const judgements = clickJudgements(log, { ...settings.clickLabels, minExamination: settings.minExamination, graded: settings.judgement === 'graded' });
     const judged = queriesWithRelevant(judgements);
     const criterion = { metric: 'click-judged NDCG@10', queries: `judged queries, out of fold (${folds}-fold cross-fitting)` };
@@ -108,7 +110,7 @@ export async function crossFittedFineTune(
       const model = newAdapter();
       if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
       const trainer = new Trainer(new FeaturesExtractor(model, extractorOptions(options.queries, settings)), {
-        ...trainerOptions({ signal: options.signal }),
+        ...trainerOptions({ signal: options.signal, hardNegativePools }),
         onEpoch: async (record) => {
           if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
           if (heldKeys.length === 0) return;
@@ -155,7 +157,14 @@ export async function crossFittedFineTune(
     const adapter = options.adapter ?? newAdapter();
     if (adapter !== start) disposables.push(adapter);
     const final = new Trainer(new FeaturesExtractor(adapter, extractorOptions(options.queries, settings)), {
-      ...trainerOptions({ epochs: chosen, checkpointPath: options.checkpointPath, resumeFrom: options.resumeFrom, signal: options.signal, onBatch: options.onBatch }),
+      ...trainerOptions({
+        epochs: chosen,
+        checkpointPath: options.checkpointPath,
+        resumeFrom: options.resumeFrom,
+        signal: options.signal,
+        onBatch: options.onBatch,
+        hardNegativePools,
+      }),
       onEpoch: (record: EpochRecord) => options.onEpoch?.({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }, adapter),
     });
     try {

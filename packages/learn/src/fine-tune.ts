@@ -21,7 +21,7 @@ import {
   queriesWithRelevant,
   queryKeysOfLog,
   relevanceSessions,
-  topCandidates,
+  startingCandidates,
 } from './click-labels';
 import { crossFittedFineTune } from './cross-fit';
 import { deploymentGate, type GateCriterion, type GateDecision } from './gate';
@@ -138,10 +138,12 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
   try {
     const relevance = clickTune ? (fromEvents ? eventRelevance(split.train as readonly FineTuningInput[]) : clickModelRelevance(split.train, settings.clickLabels)) : undefined;
     // The starting adapter's top 20 head each list, so the listwise term also pushes down what it ranks too high.
+    const starting =
+      relevance && relevance.size > 0 ? await startingCandidates(adapter, split.train, options.items, { pool: settings.hardNegativePool, batchSize: settings.batchSize }) : null;
     const trainSessions = relevance
-      ? relevance.size === 0
-        ? []
-        : relevanceSessions(split.train, relevance, { candidates: await topCandidates(adapter, split.train, options.items) })
+      ? starting
+        ? relevanceSessions(split.train, relevance, { candidates: starting.candidates })
+        : []
       : (split.train as readonly FineTuningInput[]);
     const criterion = criterionOf(options, settings, split.test);
     const inService = options.inService;
@@ -189,6 +191,7 @@ export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
         onBatch: options.onBatch,
         onEpoch: (record) => options.onEpoch?.(record, adapter),
         selectBy,
+        hardNegativePools: starting?.pools,
       }),
     );
     // The clicktune method selects on click judgements only: a pairwise validation loss over the validation sessions would be wasted work.

@@ -9,6 +9,8 @@ export {
   judgedNdcgPerQuery,
   queriesWithRelevant,
   relevanceSessions,
+  type StartingCandidates,
+  startingCandidates,
   topCandidates,
 } from './click-labels';
 /** Query keys live in core; re-exported because judgements and validation queries are keyed by them. */

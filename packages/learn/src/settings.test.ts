@@ -27,6 +27,8 @@ describe('resolveSettings', () => {
     [{ method: 'listwise' as never }, 'method'],
     [{ gate: { confidence: 0.3 } }, 'gate.confidence'],
     [{ gate: { minQueries: -1 } }, 'gate.minQueries'],
+    [{ hardNegativePool: -1 }, 'hardNegativePool'],
+    [{ hardNegativePool: 2.5 }, 'hardNegativePool'],
   ])('rejects %j, naming %s', (input, field) => {
     let error: unknown;
     try {

@@ -29,6 +29,12 @@ export interface LearnSettings {
   patience: number;
   /** clicktune: weight of the listwise term. */
   listwiseWeight: number;
+  /**
+   * clicktune: with a catalogue of more than `batchSize × hardNegativePool` items, hard negatives are looked for
+   * among each query's top `hardNegativePool` results of the starting model, not in the whole catalogue at every
+   * step (whose cost grows with the catalogue). 0: always the whole catalogue.
+   */
+  hardNegativePool: number;
   /** Which (query, item) pairs the click model calls relevant: attractiveness ≥ threshold and at least minClicks clicks. */
   clickLabels: { threshold: number; minClicks: number };
   /** Expected examinations (Σ θ) before an unclicked validation pair is judged not relevant. */
@@ -71,6 +77,8 @@ export const DEFAULT_SETTINGS: LearnSettings = {
   validationFraction: 0.1,
   patience: 0,
   listwiseWeight: 1,
+  // 64 × 100 = 6,400 items: every embedded task (≤ 5,185 items) is scored whole, as before pools existed.
+  hardNegativePool: 100,
   clickLabels: { threshold: 0.5, minClicks: 2 },
   minExamination: 4,
   judgement: 'binary',
@@ -124,6 +132,7 @@ export function resolveSettings(input: LearnSettingsInput = {}): LearnSettings {
   whole('patience', settings.patience, 0);
   whole('seed', settings.seed, 0);
   whole('folds', settings.folds, 1);
+  whole('hardNegativePool', settings.hardNegativePool, 0);
   // A learning rate far above 1 only ever trains to non-finite weights.
   finite('learningRate', settings.learningRate, (value) => value > 0 && value <= 10, 'a number in (0, 10]');
   finite(

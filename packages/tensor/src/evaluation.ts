@@ -1,4 +1,5 @@
 import {
+  DimensionMismatchError,
   distanceShift,
   type FineTuningInput,
   type ItemsSet,
@@ -140,15 +141,21 @@ export async function evaluateRetrieval(
 /**
  * The model's top k items for each query id, best first (full catalogue,
  * chunked). `itemVectors`: the model's embeddings of every catalogue row, when
- * the caller has them (not disposed here).
+ * the caller has them (not disposed here) — or, with `rows`, of those
+ * catalogue rows only, in that order: the top k among them.
  */
 export async function retrieveTopK(
   model: EmbeddingModel,
   queries: readonly QueryReference[],
   items: ItemsSet,
-  options: { k?: number; ranker?: RankerKind; chunkSize?: number; itemVectors?: tf.Tensor2D } = {},
+  options: { k?: number; ranker?: RankerKind; chunkSize?: number; itemVectors?: tf.Tensor2D; rows?: Int32Array } = {},
 ): Promise<Array<Array<{ id: string; score: number }>>> {
-  const k = Math.min(options.k ?? 10, items.size);
+  const rows = options.rows;
+  if (rows && (!options.itemVectors || options.itemVectors.shape[0] !== rows.length))
+    throw new DimensionMismatchError(
+      `retrieveTopK: ${rows.length} rows need their ${rows.length} item vectors, got ${options.itemVectors ? options.itemVectors.shape[0] : 'none'}`,
+    );
+  const k = Math.min(options.k ?? 10, rows ? rows.length : items.size);
   const ranker = options.ranker ?? 'cosine';
   const chunkSize = options.chunkSize ?? 256;
   const itemVectors = options.itemVectors ?? catalogueEmbeddings(model, items);
@@ -166,7 +173,7 @@ export async function retrieveTopK(
       chunk.forEach((_, row) => {
         lists.push(
           Array.from({ length: k }, (_, position) => ({
-            id: items.ids[indices[row * k + position] as number] as string,
+            id: items.ids[rows ? (rows[indices[row * k + position] as number] as number) : (indices[row * k + position] as number)] as string,
             score: (ranker === 'euclidean' ? -1 : 1) * (values[row * k + position] as number),
           })),
         );

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FineTuningInput, ItemsSet } from '@clicktune/core';
+import { FineTuningInput, ItemsSet, queryKeyOf } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simulatedTask } from '@clicktune/test-fixtures';
+import { retrieveTopK } from './evaluation';
 import { FeaturesExtractor } from './extractor';
 import { LinearAdapter } from './models';
 import { learningRateAt } from './schedule';
@@ -194,6 +195,79 @@ describe('Trainer', () => {
     expect(batches).toBe(3);
     trainer.dispose();
     model.dispose();
+  });
+
+  describe('hard-negative pools', () => {
+    // SGD: its step is the gradient itself (Adam's first step is ±lr whatever the gradient's size).
+    const listwiseOnly = {
+      batchSize: 40,
+      optimizer: 'sgd',
+      learningRate: 0.5,
+      seed: 4,
+      pairwiseWeight: 0,
+      listwise: { weight: 1, catalogueNegatives: 3, hardNegatives: 2 },
+    } as const;
+    /** Each query's top `depth` rows under `model` (what the starting model's pool would be). */
+    async function topRows(model: LinearAdapter, task: ReturnType<typeof setup>['task'], depth: number): Promise<Map<string, Int32Array>> {
+      const keys = [...new Set(task.sessions.map((session) => queryKeyOf(session)))];
+      const queries = keys.map((key) => task.sessions.find((session) => queryKeyOf(session) === key)?.query as FineTuningInput['query']);
+      const lists = await retrieveTopK(model, queries, task.items, { k: depth });
+      return new Map(keys.map((key, index) => [key, task.items.rowsOf((lists[index] ?? []).map((entry) => entry.id))]));
+    }
+    async function oneStep(pools: Map<string, Int32Array> | undefined, seed = 8) {
+      const { task, model, extractor } = setup(seed);
+      const trainer = new Trainer(extractor, { ...listwiseOnly, hardNegativePools: pools });
+      const batch = task.sessions.filter((session) => session.events.length > 0).slice(0, 6);
+      const result = await trainer.step(batch, task.items);
+      const weights = Float32Array.from(await (model.queryWeights as tf.Variable).data());
+      trainer.dispose();
+      model.dispose();
+      return { ...result, weights };
+    }
+
+    it('pools holding each query’s current top results give the first step the whole catalogue’s hard negatives: the same loss and weights', async () => {
+      const start = setup(8);
+      // Depth 2 + the most clicks of a session is all a step looks at; 12 ≥ that, and 6 queries × 12 < 50 rows, so the pools are used.
+      const pools = await topRows(start.model, start.task, 12);
+      start.model.dispose();
+      const whole = await oneStep(undefined);
+      const pooled = await oneStep(pools);
+      expect(pooled.loss).toBeCloseTo(whole.loss, 5);
+      pooled.weights.forEach((value, index) => expect(Math.abs(value - (whole.weights[index] as number))).toBeLessThan(1e-5));
+    });
+
+    it('pools that miss the current top results change the hard negatives (the pools are what is searched)', async () => {
+      const start = setup(8);
+      // One pool for every query: rows in no batch query's top 8 (a step searches the union of its batch's pools).
+      const top = await topRows(start.model, start.task, 8);
+      start.model.dispose();
+      const batchKeys = new Set(
+        start.task.sessions
+          .filter((session) => session.events.length > 0)
+          .slice(0, 6)
+          .map((session) => queryKeyOf(session)),
+      );
+      const inSomeTop = new Set([...top].filter(([key]) => batchKeys.has(key)).flatMap(([, rows]) => [...rows]));
+      const elsewhere = Int32Array.from({ length: 50 }, (_, row) => row).filter((row) => !inSomeTop.has(row));
+      expect(elsewhere.length).toBeGreaterThan(4);
+      const bottom = new Map([...top.keys()].map((key) => [key, elsewhere]));
+      const whole = await oneStep(undefined);
+      const pooled = await oneStep(bottom);
+      // Two hard negatives of some 40 columns per row: a small change, but well above the first test's agreement (1e-5).
+      expect(Math.abs(pooled.loss - whole.loss)).toBeGreaterThan(5e-5);
+      expect(Math.max(...pooled.weights.map((value, index) => Math.abs(value - (whole.weights[index] as number))))).toBeGreaterThan(1e-4);
+    });
+
+    it('names a row outside the catalogue', async () => {
+      const { task, model, extractor } = setup(8);
+      const keys = [...new Set(task.sessions.map((session) => queryKeyOf(session)))];
+      const trainer = new Trainer(extractor, { ...listwiseOnly, hardNegativePools: new Map(keys.map((key) => [key, Int32Array.of(0, 50)])) });
+      await expect(trainer.step(task.sessions.filter((session) => session.events.length > 0).slice(0, 6), task.items)).rejects.toThrow(
+        /names row 50, outside the catalogue's 50 rows/,
+      );
+      trainer.dispose();
+      model.dispose();
+    });
   });
 
   it('validates its options', () => {

@@ -6,7 +6,7 @@ import type { FeaturesExtractor } from './extractor';
 import { KeptWeights, Selection } from './selection';
 import { disposeTensorFeatures } from './features';
 import { catalogueEmbeddings, evaluateSessions, retrieveTopK, scoreSessions } from './evaluation';
-import { type ListwiseOptions, validateListwise } from '@clicktune/core';
+import { type ListwiseOptions, listwiseSessions, queryKeyOf, validateListwise } from '@clicktune/core';
 import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { type FeaturesLoss, type LossOption, resolveLoss } from './losses';
 import { type LearningRateSchedule, learningRateAt } from './schedule';
@@ -42,6 +42,15 @@ export interface TrainerOptions {
   pairwiseWeight?: number;
   /** A listwise term with negatives beyond the logged lists (see ListwiseOptions). */
   listwise?: ListwiseOptions;
+  /**
+   * Where each query's hard negatives are looked for, by `queryKeyOf` key:
+   * catalogue rows (e.g. the starting model's top 100). A batch whose clicked
+   * queries all have a pool, and whose pools together are smaller than the
+   * catalogue, scores only those rows under the current weights; otherwise the
+   * whole catalogue is scored — exact, and what a large catalogue cannot afford
+   * at every step.
+   */
+  hardNegativePools?: ReadonlyMap<string, Int32Array>;
   /**
    * Model selection (higher is better), evaluated before training and at each
    * validation: early stopping and the weights kept at the end follow it, and
@@ -198,13 +207,36 @@ export class Trainer {
   async step(batch: readonly FineTuningInput[], items: ItemsSet, learningRateFactor = 1): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
     // With the pairwise term off (the clicktune recipe) no pair is planned at all.
     const plan = this.pairwiseWeight > 0 ? await this.extractor.planAsync(batch, items) : null;
-    // The hard negatives need the whole catalogue under the current weights; the listwise term reuses it for its columns.
-    const catalogue = this.listwise && this.listwise.weight > 0 && this.listwise.hardNegatives > 0 ? catalogueEmbeddings(this.extractor.model, items) : null;
+    // The hard negatives need the catalogue (or the batch's pools) under the current weights; the listwise term reuses the whole catalogue for its columns.
+    const needsHardNegatives = this.listwise !== null && this.listwise.weight > 0 && this.listwise.hardNegatives > 0;
+    const pooled = needsHardNegatives ? this.pooledRows(batch, items) : null;
+    const scored = needsHardNegatives
+      ? { rows: pooled, vectors: pooled ? tf.tidy(() => this.extractor.model.embedItems(pooled, items)) : catalogueEmbeddings(this.extractor.model, items) }
+      : null;
     try {
-      return await this.stepWith(batch, items, learningRateFactor, plan, catalogue);
+      return await this.stepWith(batch, items, learningRateFactor, plan, scored);
     } finally {
-      catalogue?.dispose();
+      scored?.vectors.dispose();
     }
+  }
+
+  /** The union of the batch's hard-negative pools, ascending; null when the whole catalogue is to be scored. */
+  private pooledRows(batch: readonly FineTuningInput[], items: ItemsSet): Int32Array | null {
+    const pools = this.options.hardNegativePools;
+    if (!pools) return null;
+    const rows = new Set<number>();
+    for (const session of listwiseSessions(batch)) {
+      const key = queryKeyOf(session);
+      const pool = pools.get(key);
+      if (!pool) return null;
+      for (const row of pool) {
+        if (!(Number.isInteger(row) && row >= 0 && row < items.size))
+          throw new InvalidOptionError(`hard-negative pool of ${key} names row ${row}, outside the catalogue's ${items.size} rows`, { location: { field: 'hardNegativePools' } });
+        rows.add(row);
+      }
+    }
+    if (rows.size === 0 || rows.size >= items.size) return null;
+    return Int32Array.from(rows).sort();
   }
 
   private async stepWith(
@@ -212,12 +244,14 @@ export class Trainer {
     items: ItemsSet,
     learningRateFactor: number,
     plan: BatchPlan | null,
-    catalogue: tf.Tensor2D | null,
+    scored: { rows: Int32Array | null; vectors: tf.Tensor2D } | null,
   ): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
+    // The whole catalogue's embeddings, when that is what was scored.
+    const catalogue = scored && !scored.rows ? scored.vectors : undefined;
     const usePairs = plan !== null && plan.report.pairs > 0;
     const listwise =
       this.listwise && this.listwise.weight > 0
-        ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items, catalogue))
+        ? await buildListwiseBatch(batch, items, this.listwise, this.listwiseRandom, (queries, exclude) => this.hardNegatives(queries, exclude, items, scored))
         : null;
     if (!usePairs && !listwise) return { loss: 0, keptPairs: 0, skipped: true };
     const variables = this.optimizers.flatMap((entry) => entry.variables);
@@ -231,7 +265,7 @@ export class Trainer {
         disposeTensorFeatures(features);
       }
       if (listwise && this.listwise)
-        total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature, 'fused', catalogue ?? undefined)));
+        total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature, 'fused', catalogue)));
       return total;
     }, variables);
     // Asynchronous reads: WebGPU in Node has no synchronous one.
@@ -268,9 +302,14 @@ export class Trainer {
   }
 
   /** The current model's top items per query, minus each query's clicks (no gradients). */
-  private async hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet, catalogue: tf.Tensor2D | null): Promise<string[][]> {
+  private async hardNegatives(
+    queries: FineTuningInput['query'][],
+    exclude: Set<string>[],
+    items: ItemsSet,
+    scored: { rows: Int32Array | null; vectors: tf.Tensor2D } | null,
+  ): Promise<string[][]> {
     const depth = (this.listwise?.hardNegatives ?? 0) + Math.max(0, ...exclude.map((set) => set.size));
-    return (await retrieveTopK(this.extractor.model, queries, items, { k: depth, itemVectors: catalogue ?? undefined })).map((list, index) =>
+    return (await retrieveTopK(this.extractor.model, queries, items, { k: depth, itemVectors: scored?.vectors, rows: scored?.rows ?? undefined })).map((list, index) =>
       list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)),
     );
   }

@@ -111,6 +111,10 @@ function withTrainingOptions(command: Command): Command {
       '--folds <k>',
       `1: one held-out validation split; k ≥ 2: cross-fitting — every query is held out once, so the gate sees k times the evidence (k + 1 trainings; clicktune method) (default: ${DEFAULT_SETTINGS.folds})`,
     )
+    .option(
+      '--hard-negative-pool <n>',
+      `clicktune method, catalogues of more than batch size × n items: look for hard negatives among each query's top n results of the starting model instead of scoring the whole catalogue at every step; 0: always the whole catalogue (default: ${DEFAULT_SETTINGS.hardNegativePool})`,
+    )
     .option('--no-gate', "deploy the kept epoch without the gate (the original's behaviour)");
 }
 
@@ -157,6 +161,7 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
     validationFraction: parseValidationFraction(flags.validationFraction as string),
     gate: { enabled: flags.gate !== false, confidence: parseGateConfidence(flags.gateConfidence as string) },
     folds: flags.folds === undefined ? undefined : positiveInteger(String(flags.folds), '--folds'),
+    hardNegativePool: flags.hardNegativePool === undefined ? undefined : positiveIntegerOrZero(String(flags.hardNegativePool), '--hard-negative-pool'),
     seed,
   };
 }
