@@ -142,13 +142,15 @@ export async function evaluateRetrieval(
  * The model's top k items for each query id, best first (full catalogue,
  * chunked). `itemVectors`: the model's embeddings of every catalogue row, when
  * the caller has them (not disposed here) — or, with `rows`, of those
- * catalogue rows only, in that order: the top k among them.
+ * catalogue rows only, in that order: the top k among them. Without them, a
+ * catalogue of more than `itemChunkSize` rows (default 65,536) is embedded and
+ * ranked a chunk at a time.
  */
 export async function retrieveTopK(
   model: EmbeddingModel,
   queries: readonly QueryReference[],
   items: ItemsSet,
-  options: { k?: number; ranker?: RankerKind; chunkSize?: number; itemVectors?: tf.Tensor2D; rows?: Int32Array } = {},
+  options: { k?: number; ranker?: RankerKind; chunkSize?: number; itemChunkSize?: number; itemVectors?: tf.Tensor2D; rows?: Int32Array } = {},
 ): Promise<Array<Array<{ id: string; score: number }>>> {
   const rows = options.rows;
   if (rows && (!options.itemVectors || options.itemVectors.shape[0] !== rows.length))
@@ -158,29 +160,66 @@ export async function retrieveTopK(
   const k = Math.min(options.k ?? 10, rows ? rows.length : items.size);
   const ranker = options.ranker ?? 'cosine';
   const chunkSize = options.chunkSize ?? 256;
-  const itemVectors = options.itemVectors ?? catalogueEmbeddings(model, items);
-  const lists: Array<Array<{ id: string; score: number }>> = [];
-  try {
-    for (let start = 0; start < queries.length; start += chunkSize) {
-      const chunk = queries.slice(start, start + chunkSize);
-      const top = tf.tidy(() => {
-        const scores = rankMatrix(ranker, model.embedQueries(chunk), itemVectors);
-        return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
-      });
-      const values = await top.values.data();
-      const indices = await top.indices.data();
-      tf.dispose([top.values, top.indices]);
-      chunk.forEach((_, row) => {
-        lists.push(
-          Array.from({ length: k }, (_, position) => ({
-            id: items.ids[rows ? (rows[indices[row * k + position] as number] as number) : (indices[row * k + position] as number)] as string,
-            score: (ranker === 'euclidean' ? -1 : 1) * (values[row * k + position] as number),
-          })),
-        );
-      });
+  const sign = ranker === 'euclidean' ? -1 : 1;
+  const toLists = (found: Array<Array<{ row: number; score: number }>>) =>
+    found.map((list) => list.map((entry) => ({ id: items.ids[entry.row] as string, score: sign * entry.score })));
+  if (options.itemVectors) return toLists(await topWithin(model, queries, options.itemVectors, rows ?? null, k, ranker, chunkSize));
+  const itemChunk = options.itemChunkSize ?? ITEM_CHUNK;
+  if (items.size <= itemChunk) {
+    const itemVectors = catalogueEmbeddings(model, items);
+    try {
+      return toLists(await topWithin(model, queries, itemVectors, null, k, ranker, chunkSize));
+    } finally {
+      itemVectors.dispose();
     }
-  } finally {
-    if (itemVectors !== options.itemVectors) itemVectors.dispose();
+  }
+  // A large catalogue is embedded a chunk at a time (its whole embedding, and the scores against it, need not fit at once); each chunk's top k are merged.
+  let best: Array<Array<{ row: number; score: number }>> = queries.map(() => []);
+  for (let start = 0; start < items.size; start += itemChunk) {
+    const chunkRows = Int32Array.from({ length: Math.min(itemChunk, items.size - start) }, (_, offset) => start + offset);
+    const vectors = tf.tidy(() => model.embedItems(chunkRows, items));
+    try {
+      const found = await topWithin(model, queries, vectors, chunkRows, Math.min(k, chunkRows.length), ranker, chunkSize);
+      // Higher first; on a tie the lower row, as tf.topk orders ties.
+      best = best.map((list, query) => [...list, ...(found[query] ?? [])].sort((x, y) => y.score - x.score || x.row - y.row).slice(0, k));
+    } finally {
+      vectors.dispose();
+    }
+  }
+  return toLists(best);
+}
+
+/** Catalogue rows `retrieveTopK` embeds at once by default (2¹⁶ rows of d 384: 96 MiB). */
+const ITEM_CHUNK = 65_536;
+
+/** Each query's top k among `itemVectors` (the catalogue, or the given rows of it), scores negated for euclidean. */
+async function topWithin(
+  model: EmbeddingModel,
+  queries: readonly QueryReference[],
+  itemVectors: tf.Tensor2D,
+  rows: Int32Array | null,
+  k: number,
+  ranker: RankerKind,
+  chunkSize: number,
+): Promise<Array<Array<{ row: number; score: number }>>> {
+  const lists: Array<Array<{ row: number; score: number }>> = [];
+  for (let start = 0; start < queries.length; start += chunkSize) {
+    const chunk = queries.slice(start, start + chunkSize);
+    const top = tf.tidy(() => {
+      const scores = rankMatrix(ranker, model.embedQueries(chunk), itemVectors);
+      return tf.topk(ranker === 'euclidean' ? tf.neg(scores) : scores, k);
+    });
+    const values = await top.values.data();
+    const indices = await top.indices.data();
+    tf.dispose([top.values, top.indices]);
+    chunk.forEach((_, row) => {
+      lists.push(
+        Array.from({ length: k }, (_, position) => {
+          const index = indices[row * k + position] as number;
+          return { row: rows ? (rows[index] as number) : index, score: values[row * k + position] as number };
+        }),
+      );
+    });
   }
   return lists;
 }

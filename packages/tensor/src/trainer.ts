@@ -126,6 +126,12 @@ function positive(value: number, field: string): number {
  * validation loss, checkpoints and resume. A batch with no kept pair is
  * skipped (its loss is 0 and no optimizer state moves).
  */
+/** The items a step's hard negatives are looked for in, embedded under the current weights: the whole catalogue (rows null) or those rows. */
+interface ScoredItems {
+  readonly rows: Int32Array | null;
+  readonly vectors: tf.Tensor2D;
+}
+
 export class Trainer {
   private readonly loss: FeaturesLoss;
   private readonly listwise: Required<ListwiseOptions> | null;
@@ -210,7 +216,7 @@ export class Trainer {
     // The hard negatives need the catalogue (or the batch's pools) under the current weights; the listwise term reuses the whole catalogue for its columns.
     const needsHardNegatives = this.listwise !== null && this.listwise.weight > 0 && this.listwise.hardNegatives > 0;
     const pooled = needsHardNegatives ? this.pooledRows(batch, items) : null;
-    const scored = needsHardNegatives
+    const scored: ScoredItems | null = needsHardNegatives
       ? { rows: pooled, vectors: pooled ? tf.tidy(() => this.extractor.model.embedItems(pooled, items)) : catalogueEmbeddings(this.extractor.model, items) }
       : null;
     try {
@@ -244,7 +250,7 @@ export class Trainer {
     items: ItemsSet,
     learningRateFactor: number,
     plan: BatchPlan | null,
-    scored: { rows: Int32Array | null; vectors: tf.Tensor2D } | null,
+    scored: ScoredItems | null,
   ): Promise<{ loss: number; keptPairs: number; skipped: boolean }> {
     // The whole catalogue's embeddings, when that is what was scored.
     const catalogue = scored && !scored.rows ? scored.vectors : undefined;
@@ -302,12 +308,7 @@ export class Trainer {
   }
 
   /** The current model's top items per query, minus each query's clicks (no gradients). */
-  private async hardNegatives(
-    queries: FineTuningInput['query'][],
-    exclude: Set<string>[],
-    items: ItemsSet,
-    scored: { rows: Int32Array | null; vectors: tf.Tensor2D } | null,
-  ): Promise<string[][]> {
+  private async hardNegatives(queries: FineTuningInput['query'][], exclude: Set<string>[], items: ItemsSet, scored: ScoredItems | null): Promise<string[][]> {
     const depth = (this.listwise?.hardNegatives ?? 0) + Math.max(0, ...exclude.map((set) => set.size));
     return (await retrieveTopK(this.extractor.model, queries, items, { k: depth, itemVectors: scored?.vectors, rows: scored?.rows ?? undefined })).map((list, index) =>
       list.map((entry) => entry.id).filter((id) => !exclude[index]?.has(id)),
