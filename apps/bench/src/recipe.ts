@@ -74,38 +74,15 @@ export async function measureRecipe(
   if (options.logs !== undefined) await mkdir(options.logs, { recursive: true });
   const folder = options.logs ?? (await mkdtemp(join(tmpdir(), 'clicktune-recipe-')));
   try {
-    const task = await recipeTask(options.catalogue);
-    const shape = task.items.size === EMOJI_ITEMS && task.items.dimension === EMOJI_DIMENSION ? '' : `-${task.items.size}x${task.items.dimension}`;
+    const items = options.catalogue?.items ?? EMOJI_ITEMS;
+    const dimension = options.catalogue?.dimension ?? EMOJI_DIMENSION;
+    const shape = items === EMOJI_ITEMS && dimension === EMOJI_DIMENSION ? '' : `-${items}x${dimension}`;
     const file = join(folder, `emoji-pbm-seed1-${sessions}${shape}.jsonl`);
-    const simulated = performance.now();
     const reuse = options.logs !== undefined && existsSync(file);
-    await selectTensorBackend(options.backend);
-    const queryIds = [...task.relevance.keys()].filter((id) => task.queries.has(id));
-    const shown = new Map<string, Array<{ id: string; score: number }>>();
-    if (!reuse) {
-      const base = new LinearAdapter({ inputDimension: task.items.dimension, queries: task.queries });
-      const lists = await retrieveTopK(
-        base,
-        queryIds.map((id) => ({ kind: 'id', id }) as const),
-        task.items,
-        { k: 10 },
-      );
-      base.dispose();
-      queryIds.forEach((id, index) => shown.set(id, lists[index] ?? []));
-    }
     options.onProgress?.(`recipe: ${reuse ? 'reusing' : 'simulating'} ${sessions.toLocaleString('en')} sessions`);
-    if (!reuse)
-      await writeSessions(
-        file,
-        streamSessions({
-          queries: queryIds,
-          sessions,
-          show: (query) => shown.get(query) ?? [],
-          grade: (query, item) => task.relevance.get(query)?.get(item) ?? 0,
-          clickModel: positionBasedModel(),
-          random: SeededRandom.fromSeed(1),
-        }),
-      );
+    const simulated = performance.now();
+    // The task is built here only to simulate: the children build their own, and a large catalogue is not held while they run.
+    if (!reuse) await simulateLog(file, sessions, options.catalogue, options.backend);
     const simulateSeconds = reuse ? null : (performance.now() - simulated) / 1000;
     const points: RecipePoint[] = [];
     for (const engine of engines) {
@@ -121,13 +98,40 @@ export async function measureRecipe(
       }
       const { size } = await stat(source);
       options.onProgress?.(`recipe: ${sessions.toLocaleString('en')} sessions (${(size / 1e6).toFixed(0)} MB), ${engine}`);
-      const measured = await runRecipeChild(source, engine, options.backend, task.items.size, task.items.dimension);
-      points.push({ ...measured, items: task.items.size, dimension: task.items.dimension, fileMB: size / 1e6, simulateSeconds, exportSeconds });
+      const measured = await runRecipeChild(source, engine, options.backend, items, dimension);
+      points.push({ ...measured, items, dimension, fileMB: size / 1e6, simulateSeconds, exportSeconds });
     }
     return points;
   } finally {
     if (options.logs === undefined) await rm(folder, { recursive: true, force: true });
   }
+}
+
+/** The task's base top 10 shown to every judged query, PBM clicks, streamed to a sessions JSONL file. */
+async function simulateLog(file: string, sessions: number, catalogue: RecipeCatalogue | undefined, backend: string | undefined): Promise<void> {
+  await selectTensorBackend(backend);
+  const task = await recipeTask(catalogue);
+  const queryIds = [...task.relevance.keys()].filter((id) => task.queries.has(id));
+  const base = new LinearAdapter({ inputDimension: task.items.dimension, queries: task.queries });
+  const lists = await retrieveTopK(
+    base,
+    queryIds.map((id) => ({ kind: 'id', id }) as const),
+    task.items,
+    { k: 10 },
+  );
+  base.dispose();
+  const shown = new Map(queryIds.map((id, index) => [id, lists[index] ?? []]));
+  await writeSessions(
+    file,
+    streamSessions({
+      queries: queryIds,
+      sessions,
+      show: (query) => shown.get(query) ?? [],
+      grade: (query, item) => task.relevance.get(query)?.get(item) ?? 0,
+      clickModel: positionBasedModel(),
+      random: SeededRandom.fromSeed(1),
+    }),
+  );
 }
 
 async function runRecipeChild(

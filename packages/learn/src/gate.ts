@@ -172,20 +172,13 @@ function monteCarloBootstrap(differences: readonly number[], resamples: number, 
   const n = differences.length;
   const values = Float64Array.from(differences);
   const means: number[] = [];
+  // The kept draws when they fit, else drawn as they are summed: the same indices in the same order.
   const draws = resampleDraws(seed, n, resamples);
-  if (draws) {
-    for (let resample = 0, offset = 0; resample < resamples; resample += 1) {
-      let sum = 0;
-      for (let draw = 0; draw < n; draw += 1, offset += 1) sum += values[draws[offset] as number] as number;
-      means.push(sum / n);
-    }
-  } else {
-    const random = SeededRandom.fromSeed(seed);
-    for (let resample = 0; resample < resamples; resample += 1) {
-      let sum = 0;
-      for (let draw = 0; draw < n; draw += 1) sum += values[random.nextInt(n)] as number;
-      means.push(sum / n);
-    }
+  const random = draws ? null : SeededRandom.fromSeed(seed);
+  for (let resample = 0, offset = 0; resample < resamples; resample += 1) {
+    let sum = 0;
+    for (let draw = 0; draw < n; draw += 1, offset += 1) sum += values[draws ? (draws[offset] as number) : (random as SeededRandom).nextInt(n)] as number;
+    means.push(sum / n);
   }
   return means.sort((a, b) => a - b).map((value) => ({ value, probability: 1 / resamples }));
 }

@@ -39,7 +39,7 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
       model.inputDimension,
     ),
     columnBase: model.baseItemRows(batch.columns, items),
-    columnRows: tf.tensor1d(batch.columns, 'int32'),
+    ...(catalogue ? { columnRows: tf.tensor1d(batch.columns, 'int32') } : {}),
     positives: tf.tensor2d(positives, [rowCount, columnCount]),
     exclusion: tf.tensor2d(exclusion, [rowCount, columnCount]),
     positiveIndices: tf.tensor1d(
@@ -59,7 +59,7 @@ export function fusedListwiseLoss(model: LinearAdapter, batch: ListwisePlan, ite
       const save = inputs.pop() as (tensors: tf.Tensor[]) => void;
       const weights = inputs as tf.Tensor2D[];
       const rows = model.project(constants.rowBase, weights[queryIndex] ?? null);
-      const columns = catalogue ? (tf.gather(catalogue, constants.columnRows) as tf.Tensor2D) : model.project(constants.columnBase, weights[itemIndex] ?? null);
+      const columns = catalogue ? (tf.gather(catalogue, constants.columnRows as tf.Tensor1D) as tf.Tensor2D) : model.project(constants.columnBase, weights[itemIndex] ?? null);
       const rowNorm = tf.reshape(rowNorms(rows), [rowCount, 1]) as tf.Tensor2D;
       const columnNorm = tf.reshape(rowNorms(columns), [columnCount, 1]) as tf.Tensor2D;
       const normProducts = product(rowNorm, columnNorm, false, true);
