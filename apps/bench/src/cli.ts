@@ -23,6 +23,7 @@ const program = new Command()
   .option('--recipe-logs <dir>', 'with --recipe: keep the simulated logs (and their Parquet exports) in this folder, and reuse those already there')
   .option('--recipe-catalogue <items>', "with --recipe: catalogue sizes, comma-separated (the sample's 1,662 items plus distractors; default: the sample's own)")
   .option('--recipe-dimension <d>', "with --recipe: embedding dimension (the sample's 100-d vectors zero-padded: the same cosines at the cost of d; default 100)")
+  .option('--recipe-workers <n>', 'with --recipe: worker threads for the cross-fitted folds (default: one per core, as `clicktune train`; 1: in the main thread)')
   .option('--out <dir>', 'where to write results.json, results.md and results.svg', 'bench-results')
   .action(async (options) => {
     process.exitCode = await runBenchCommand(options);

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ClickTuneError, writeFileAtomic } from '@clicktune/core';
 import { checkQuickRun, markdownTable, svgChart, textTable } from './report';
@@ -39,6 +40,8 @@ export interface BenchCommandOptions {
   recipeCatalogue?: string;
   /** Embedding dimension (default: the sample's 100; wider is zero-padded). */
   recipeDimension?: string;
+  /** Worker threads for the folds (default: one per core). */
+  recipeWorkers?: string;
   out: string;
 }
 
@@ -106,6 +109,9 @@ async function runRecipeCommand(options: BenchCommandOptions, progress: (message
     );
   if (dimension !== undefined && !(Number.isSafeInteger(dimension) && dimension >= EMOJI_DIMENSION))
     throw new ClickTuneError('invalid-option', `--recipe-dimension must be a whole number ≥ ${EMOJI_DIMENSION} (the sample's), got ${JSON.stringify(options.recipeDimension)}`);
+  const workers = options.recipeWorkers === undefined ? availableParallelism() : Number(options.recipeWorkers);
+  if (!(Number.isInteger(workers) && workers >= 1))
+    throw new ClickTuneError('invalid-option', `--recipe-workers must be a whole number ≥ 1, got ${JSON.stringify(options.recipeWorkers)}`);
   const points: RecipePoint[] = [];
   for (const items of catalogues)
     for (const sessions of sizes) {
@@ -114,6 +120,7 @@ async function runRecipeCommand(options: BenchCommandOptions, progress: (message
         backend: splitNames(options.backends)?.[0],
         logs: options.recipeLogs,
         catalogue: { items, dimension },
+        workers,
         onProgress: progress,
       });
       for (const point of measured)

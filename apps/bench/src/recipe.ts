@@ -32,6 +32,8 @@ export interface RecipePoint {
   readonly dimension: number;
   readonly engine: RecipeEngine;
   readonly backend: string;
+  /** Worker threads the folds were trained in (1: the main thread). */
+  readonly workers: number;
   /** Size of the file read: the simulated JSONL log, or its Parquet export. */
   readonly fileMB: number;
   /** Null when a kept log was reused. */
@@ -67,6 +69,8 @@ export async function measureRecipe(
     logs?: string;
     /** The catalogue (default: the emoji sample's own). */
     catalogue?: RecipeCatalogue;
+    /** Worker threads for the cross-fitted folds (default 1: the main thread). */
+    workers?: number;
     onProgress?: (message: string) => void;
   } = {},
 ): Promise<RecipePoint[]> {
@@ -98,7 +102,7 @@ export async function measureRecipe(
       }
       const { size } = await stat(source);
       options.onProgress?.(`recipe: ${sessions.toLocaleString('en')} sessions (${(size / 1e6).toFixed(0)} MB), ${engine}`);
-      const measured = await runRecipeChild(source, engine, options.backend, items, dimension);
+      const measured = await runRecipeChild(source, engine, options.backend, items, dimension, options.workers ?? 1);
       points.push({ ...measured, items, dimension, fileMB: size / 1e6, simulateSeconds, exportSeconds });
     }
     return points;
@@ -140,10 +144,13 @@ async function runRecipeChild(
   backend: string | undefined,
   items: number,
   dimension: number,
+  workers: number,
 ): Promise<Omit<RecipePoint, 'items' | 'dimension' | 'fileMB' | 'simulateSeconds' | 'exportSeconds'>> {
   const child = fileURLToPath(new URL('./recipe-child.js', import.meta.url));
   const output = await new Promise<string>((resolve, reject) => {
-    const running = spawn(process.execPath, [child, source, engine, backend ?? 'auto', String(items), String(dimension)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const running = spawn(process.execPath, [child, source, engine, backend ?? 'auto', String(items), String(dimension), String(workers)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     running.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
@@ -188,7 +195,7 @@ export function recipeTable(points: readonly RecipePoint[]): string {
       point.items.toLocaleString('en'),
       point.dimension,
       point.engine,
-      point.backend,
+      `${point.backend}${point.workers > 1 ? ` × ${point.workers} workers` : ''}`,
       point.fileMB.toFixed(point.fileMB < 10 ? 1 : 0),
       point.exportSeconds === null ? '—' : point.exportSeconds.toFixed(1),
       point.cells.toLocaleString('en'),

@@ -1,8 +1,5 @@
 import { type ActiveBackend, selectTensorBackend } from '@clicktune/backends';
-import '@clicktune/backend-wasm';
-import '@clicktune/backend-node';
-import '@clicktune/backend-gpu';
-import '@clicktune/backend-webgl';
+import { foldRunnerOf } from './backend-packages';
 import { type LearnSettings, resolveSettings } from '@clicktune/learn';
 import type { RankingMetrics } from '@clicktune/core';
 import { EXPERIMENT_DEFAULTS, type ExperimentSettings, runVariant, setupSeed, type Task, VARIANTS, type VariantRun } from './harness/experiment';
@@ -14,6 +11,8 @@ export interface DemoOptions {
   task: Task;
   settings?: Partial<ExperimentSettings>;
   log?: (line: string) => void;
+  /** Worker threads for cross-fitting's folds (default 1: this thread). */
+  workers?: number;
 }
 
 export interface DemoResult {
@@ -45,14 +44,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const seed = options.seed ?? 1;
   const settings: ExperimentSettings = { ...EXPERIMENT_DEFAULTS, ...options.settings };
   const backend = await selectTensorBackend(options.backend);
+  const foldRunner = foldRunnerOf(options.workers ?? 1, backend.name, resolveSettings(settings.training).folds);
   const { task } = options;
   const setup = await setupSeed(seed, task);
   log(`${task.name}: ${task.items.size} items, ${task.queries.size} queries (${setup.trainQueries.length} train, ${setup.testQueries.length} test, no overlap)`);
-  const base = await runVariant(setup, VARIANTS[0] as Variant, seed, settings);
+  const base = await runVariant(setup, VARIANTS[0] as Variant, seed, settings, undefined, foldRunner);
   const runs: VariantRun[] = [];
   for (const variant of [VARIANTS[2], VARIANTS[3]] as Variant[]) {
     log(`${variant.name}: ${settings.sessions} simulated sessions in ${settings.rounds} round(s), ${resolveSettings(settings.training).epochs} epochs each …`);
-    const run = await runVariant(setup, variant, seed, settings);
+    const run = await runVariant(setup, variant, seed, settings, undefined, foldRunner);
     for (const [round, decision] of run.decisions.entries()) log(`  round ${round + 1}: ${decision.reason}`);
     runs.push(run);
   }

@@ -475,6 +475,8 @@ export const CASES: readonly BadInputCase[] = [
   { name: '--folds 0', class: 'flags', args: train('--folds', '0'), code: 2, message: /--folds must be/ },
   { name: '--hard-negative-pool -3', class: 'flags', args: train('--hard-negative-pool', '-3'), code: 2, message: /--hard-negative-pool/ },
   { name: '--hard-negative-pool 1e400', class: 'flags', args: train('--hard-negative-pool', '1e400'), code: 2, message: /--hard-negative-pool/ },
+  { name: '--workers 0', class: 'flags', args: train('--workers', '0'), code: 2, message: /--workers must be auto or a whole number ≥ 1, got "0"/ },
+  { name: '--workers two', class: 'flags', args: train('--workers', 'two'), code: 2, message: /--workers must be auto or a whole number ≥ 1, got "two"/ },
   { name: '--gate-confidence 1.5', class: 'flags', args: train('--gate-confidence', '1.5'), code: 2, message: /--gate-confidence/ },
   { name: '--validation-fraction 1', class: 'flags', args: train('--validation-fraction', '1'), code: 2, message: /--validation-fraction/ },
   { name: '--patience -1', class: 'flags', args: train('--patience', '-1'), code: 2, message: /--patience/ },

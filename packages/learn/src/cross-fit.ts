@@ -1,5 +1,6 @@
 import { type FineTuningInput, InvalidOptionError, queryKeyOf } from '@clicktune/core';
 import { type EpochRecord, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
+import { type FoldTask, IN_PROCESS_FOLDS } from './folds';
 import {
   clickJudgements,
   clickModelRelevance,
@@ -98,39 +99,31 @@ export async function crossFittedFineTune(
     const pooled = Array.from({ length: settings.epochs + 1 }, () => new Float64Array(judged.length));
     // With the untrained adapter in service, its scores are epoch 0's already.
     pooled[0]?.set(options.inService || options.inServiceFolds ? await judgedNdcgPerQuery(start, judgements, items) : inServiceScores);
-    let interrupted = false;
-    // With keepFolds: each fold's weights after every epoch, to hand back the fold adapters of the chosen epoch count.
-    const snapshots: Array<Array<{ query?: Float32Array; item?: Float32Array }>> = [];
-    for (let fold = 0; fold < folds && !interrupted; fold += 1) {
-      const foldSnapshots: Array<{ query?: Float32Array; item?: Float32Array }> = [];
-      snapshots.push(foldSnapshots);
+    // Fold by fold: a fresh adapter trained on the other folds' lists, scored on the fold's own judged queries after every epoch.
+    const tasks: FoldTask[] = Array.from({ length: folds }, (_, fold) => {
       const held = new Map([...judgements].filter(([key]) => foldOf(key, folds, settings.seed) === fold && position.has(key)));
-      const heldKeys = queriesWithRelevant(held);
-      const training = lists.filter((list) => foldOf(queryKeyOf(list), folds, settings.seed) !== fold);
-      const model = newAdapter();
-      if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
-      const trainer = new Trainer(new FeaturesExtractor(model, extractorOptions(options.queries, settings)), {
-        ...trainerOptions({ signal: options.signal, hardNegativePools }),
-        onEpoch: async (record) => {
-          if (options.keepFolds) foldSnapshots.push(await weightsOf(model));
-          if (heldKeys.length === 0) return;
-          const scores = await judgedNdcgPerQuery(model, held, items);
-          heldKeys.forEach((key, index) => {
-            (pooled[record.epoch + 1] as Float64Array)[position.get(key) as number] = scores[index] as number;
-          });
-        },
-      });
-      try {
-        const result = training.length > 0 ? await trainer.train(training, items, []) : null;
-        interrupted = result?.interrupted ?? false;
+      return {
+        fold,
+        settings,
+        lists: lists.filter((list) => foldOf(queryKeyOf(list), folds, settings.seed) !== fold),
+        held,
+        heldKeys: queriesWithRelevant(held),
+        hardNegativePools,
+        keepWeights: options.keepFolds ?? false,
+      };
+    });
+    const outcomes = await (options.foldRunner ?? IN_PROCESS_FOLDS).run(tasks, { items, queries: options.queries, signal: options.signal });
+    const interrupted = outcomes.length < folds || outcomes.some((outcome) => outcome.interrupted);
+    const snapshots = outcomes.map((outcome) => outcome.weights);
+    outcomes.forEach((outcome, fold) => {
+      const { heldKeys } = tasks[fold] as FoldTask;
+      heldKeys.forEach((key, index) => {
+        const row = position.get(key) as number;
         // A fold with nothing to train on scores as the untrained adapter at every epoch.
-        if (!result)
-          for (const key of heldKeys) for (const epoch of pooled) epoch[position.get(key) as number] = (pooled[0] as Float64Array)[position.get(key) as number] as number;
-      } finally {
-        trainer.dispose();
-        model.dispose();
-      }
-    }
+        for (let epoch = 1; epoch < pooled.length; epoch += 1)
+          (pooled[epoch] as Float64Array)[row] = outcome.trained ? ((outcome.scores[epoch - 1]?.[index] ?? 0) as number) : ((pooled[0] as Float64Array)[row] as number);
+      });
+    });
     if (interrupted)
       return {
         ...plan,
@@ -185,14 +178,6 @@ export async function crossFittedFineTune(
   } finally {
     for (const entry of disposables) entry.dispose();
   }
-}
-
-/** A copy of an adapter's weights (off the tensor backend). */
-async function weightsOf(model: LinearAdapter): Promise<{ query?: Float32Array; item?: Float32Array }> {
-  return {
-    query: model.queryWeights ? Float32Array.from((await model.queryWeights.data()) as Float32Array) : undefined,
-    item: model.itemWeights && !model.shared ? Float32Array.from((await model.itemWeights.data()) as Float32Array) : undefined,
-  };
 }
 
 /**

@@ -12,7 +12,6 @@ import {
   type TrainingResult,
 } from '@clicktune/tensor';
 import {
-  CLICKTUNE_LISTWISE,
   type ClickLog,
   clickJudgements,
   clickModelRelevance,
@@ -24,8 +23,9 @@ import {
   startingCandidates,
 } from './click-labels';
 import { crossFittedFineTune } from './cross-fit';
+import type { FoldRunner } from './folds';
 import { deploymentGate, type GateCriterion, type GateDecision } from './gate';
-import { clickLogOf, extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, untrained } from './recipe-parts';
+import { clickLogOf, extractorOptions, mean, selectionPrefix, selectionScore, settingsAdapter, tooFewClicks, trainerOptionsOf, untrained } from './recipe-parts';
 import { type LearnSettings, type LearnSettingsInput, resolveSettings } from './settings';
 
 export interface FineTuneOptions {
@@ -61,6 +61,13 @@ export interface FineTuneOptions {
   readonly inServiceFolds?: readonly EmbeddingModel[];
   /** With cross-fitting: hand back the fold adapters of the chosen epoch count (`foldAdapters`), for the next round's `inServiceFolds`. */
   readonly keepFolds?: boolean;
+  /**
+   * With cross-fitting: how the folds are trained — one after another in this
+   * thread (the default), or `threadedFolds(...)` from
+   * `@clicktune/learn/threads` (Node: in worker threads, several at a time).
+   * The result is the same either way.
+   */
+  readonly foldRunner?: FoldRunner;
   /**
    * A small labelled set to choose the kept epoch with, and to gate on,
    * instead of clicks: full-catalogue NDCG@10 of these queries.
@@ -115,19 +122,7 @@ interface Criterion extends GateCriterion {
 export async function fineTune(options: FineTuneOptions): Promise<FineTuneRun> {
   const settings = resolveSettings(options.settings);
   const clickTune = settings.method === 'clicktune';
-  const trainerOptions = (overrides: Partial<TrainerOptions>): TrainerOptions => ({
-    epochs: settings.epochs,
-    batchSize: settings.batchSize,
-    optimizer: settings.optimizer,
-    learningRate: settings.learningRate,
-    weightDecay: settings.weightDecay,
-    loss: { kind: 'probMargin', margin: settings.margin },
-    earlyStopping: settings.patience > 0 ? { patience: settings.patience } : undefined,
-    pairwiseWeight: clickTune ? 0 : 1,
-    listwise: clickTune ? { weight: settings.listwiseWeight, ...CLICKTUNE_LISTWISE } : undefined,
-    seed: settings.seed,
-    ...overrides,
-  });
+  const trainerOptions = (overrides: Partial<TrainerOptions>): TrainerOptions => trainerOptionsOf(settings, overrides);
   // Cross-fitting needs click judgements of every query; a labelled set or a fixed validation split asks for one held-out split.
   if (settings.folds > 1 && clickTune && !options.labelledSelection && !options.validationQueries) return crossFittedFineTune(options, settings, trainerOptions);
   const split = splitLog(options, settings);

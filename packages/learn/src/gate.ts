@@ -147,8 +147,8 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 
-/** Resampled means with their probabilities, ascending. */
-type Distribution = Array<{ value: number; probability: number }>;
+/** Resampled means, ascending, with their probabilities (one for all when every resample weighs the same). */
+type Distribution = { values: Float64Array; probability: Float64Array | number };
 
 /** Every multiset of n of the n differences, with probability n! / (∏ cᵢ! · nⁿ). */
 function exactBootstrap(differences: readonly number[]): Distribution {
@@ -156,7 +156,7 @@ function exactBootstrap(differences: readonly number[]): Distribution {
   const logFactorial = [0];
   for (let value = 1; value <= n; value += 1) logFactorial.push((logFactorial[value - 1] as number) + Math.log(value));
   const base = (logFactorial[n] as number) - n * Math.log(n);
-  const outcomes: Distribution = [];
+  const outcomes: Array<{ value: number; probability: number }> = [];
   const visit = (index: number, left: number, sum: number, logWeight: number) => {
     if (index === n - 1) {
       outcomes.push({ value: (sum + left * (differences[index] as number)) / n, probability: Math.exp(base + logWeight - (logFactorial[left] as number)) });
@@ -165,22 +165,32 @@ function exactBootstrap(differences: readonly number[]): Distribution {
     for (let count = 0; count <= left; count += 1) visit(index + 1, left - count, sum + count * (differences[index] as number), logWeight - (logFactorial[count] as number));
   };
   visit(0, n, 0, 0);
-  return outcomes.sort((a, b) => a.value - b.value);
+  outcomes.sort((a, b) => a.value - b.value);
+  return { values: Float64Array.from(outcomes, (outcome) => outcome.value), probability: Float64Array.from(outcomes, (outcome) => outcome.probability) };
 }
 
 function monteCarloBootstrap(differences: readonly number[], resamples: number, seed: number): Distribution {
   const n = differences.length;
   const values = Float64Array.from(differences);
-  const means: number[] = [];
+  const means = new Float64Array(resamples);
   // The kept draws when they fit, else drawn as they are summed: the same indices in the same order.
   const draws = resampleDraws(seed, n, resamples);
-  const random = draws ? null : SeededRandom.fromSeed(seed);
-  for (let resample = 0, offset = 0; resample < resamples; resample += 1) {
-    let sum = 0;
-    for (let draw = 0; draw < n; draw += 1, offset += 1) sum += values[draws ? (draws[offset] as number) : (random as SeededRandom).nextInt(n)] as number;
-    means.push(sum / n);
+  if (draws) {
+    for (let resample = 0, offset = 0; resample < resamples; resample += 1) {
+      let sum = 0;
+      for (const end = offset + n; offset < end; offset += 1) sum += values[draws[offset] as number] as number;
+      means[resample] = sum / n;
+    }
+  } else {
+    const random = SeededRandom.fromSeed(seed);
+    for (let resample = 0; resample < resamples; resample += 1) {
+      let sum = 0;
+      for (let draw = 0; draw < n; draw += 1) sum += values[random.nextInt(n)] as number;
+      means[resample] = sum / n;
+    }
   }
-  return means.sort((a, b) => a - b).map((value) => ({ value, probability: 1 / resamples }));
+  // A typed array sorts numerically without a comparator; every resample weighs the same.
+  return { values: means.sort(), probability: 1 / resamples };
 }
 
 /** Most query draws kept between calls: 2²⁴ as 16-bit indices, 32 MiB. */
@@ -206,12 +216,13 @@ function resampleDraws(seed: number, n: number, resamples: number): Uint16Array 
 
 /** The smallest value whose cumulative probability reaches `level` (with a little slack for rounding). */
 function quantile(distribution: Distribution, level: number): number {
+  const { values, probability } = distribution;
   let cumulative = 0;
-  for (const outcome of distribution) {
-    cumulative += outcome.probability;
-    if (cumulative >= level - 1e-12) return outcome.value;
+  for (let index = 0; index < values.length; index += 1) {
+    cumulative += typeof probability === 'number' ? probability : (probability[index] as number);
+    if (cumulative >= level - 1e-12) return values[index] as number;
   }
-  return (distribution.at(-1) as { value: number }).value;
+  return values[values.length - 1] as number;
 }
 
 function mean(values: readonly number[]): number {

@@ -17,6 +17,7 @@ export {
 export { queryKey, queryKeyOf, queryOfKey } from '@clicktune/core';
 /** The counts a streamed log is read into; re-exported because `learnFromClicks` and `fineTune` take them as `clicks`. */
 export { ClickCounts } from '@clicktune/confidence';
+export { type AdapterWeights, type FoldContext, type FoldOutcome, type FoldRunner, type FoldTask, IN_PROCESS_FOLDS, trainFold } from './folds';
 export { type FineTuneOptions, type FineTunePlan, type FineTuneRun, fineTune, validationQueriesOf } from './fine-tune';
 export { deploymentGate, GATE_DEFAULTS, type GateCriterion, type GateDecision, type GateOptions, type PairedComparison, pairedBootstrap } from './gate';
 export { type LearnFromClicksOptions, type LearnFromClicksResult, learnFromClicks } from './learn';

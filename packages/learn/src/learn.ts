@@ -2,6 +2,7 @@ import type { ClickCounts } from '@clicktune/confidence';
 import type { FineTuningInput, ItemsSet } from '@clicktune/core';
 import type { EmbeddingModel, EpochRecord, LinearAdapter } from '@clicktune/tensor';
 import { fineTune } from './fine-tune';
+import type { FoldRunner } from './folds';
 import { settingsAdapter } from './recipe-parts';
 import type { GateDecision } from './gate';
 import type { LearnSettings, LearnSettingsInput } from './settings';
@@ -19,6 +20,8 @@ export interface LearnFromClicksOptions<Model extends EmbeddingModel> {
   readonly inService?: Model;
   readonly settings?: LearnSettingsInput;
   readonly signal?: AbortSignal;
+  /** How cross-fitting's folds are trained: in this thread (default) or `threadedFolds(...)` from `@clicktune/learn/threads` (Node worker threads). */
+  readonly foldRunner?: FoldRunner;
 }
 
 export interface LearnFromClicksResult<Model extends EmbeddingModel> {
@@ -55,6 +58,7 @@ export async function learnFromClicks<Model extends EmbeddingModel = LinearAdapt
     settings: options.settings,
     inService: options.inService,
     signal: options.signal,
+    foldRunner: options.foldRunner,
   });
   const deployed = run.decision.deploy && !run.result.interrupted;
   let serve: Model | LinearAdapter = run.adapter;

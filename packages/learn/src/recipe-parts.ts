@@ -1,7 +1,7 @@
 import type { ClickCounts } from '@clicktune/confidence';
 import { type FineTuningInput, InvalidOptionError, type ItemsSet } from '@clicktune/core';
-import { type FeaturesExtractor, LinearAdapter, type TrainingResult } from '@clicktune/tensor';
-import { type ClickLog, clickCountsOf } from './click-labels';
+import { type FeaturesExtractor, LinearAdapter, type TrainerOptions, type TrainingResult } from '@clicktune/tensor';
+import { CLICKTUNE_LISTWISE, type ClickLog, clickCountsOf } from './click-labels';
 import { pairedBootstrap } from './gate';
 import type { LearnSettings } from './settings';
 
@@ -23,6 +23,24 @@ export function extractorOptions(queries: ItemsSet | undefined, settings: LearnS
     minAbsDifference: settings.minAbsDifference,
     maxAbsDifference: settings.maxAbsDifference,
     seed: settings.seed,
+  };
+}
+
+/** The trainer's options for the settings' method (the clicktune listwise term, or the original's pairs), with per-run overrides. */
+export function trainerOptionsOf(settings: LearnSettings, overrides: Partial<TrainerOptions> = {}): TrainerOptions {
+  const clickTune = settings.method === 'clicktune';
+  return {
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    optimizer: settings.optimizer,
+    learningRate: settings.learningRate,
+    weightDecay: settings.weightDecay,
+    loss: { kind: 'probMargin', margin: settings.margin },
+    earlyStopping: settings.patience > 0 ? { patience: settings.patience } : undefined,
+    pairwiseWeight: clickTune ? 0 : 1,
+    listwise: clickTune ? { weight: settings.listwiseWeight, ...CLICKTUNE_LISTWISE } : undefined,
+    seed: settings.seed,
+    ...overrides,
   };
 }
 

@@ -19,6 +19,7 @@ import {
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { foldRunnerOf, parseWorkers } from '../backend-packages';
 import { runDemo } from '../demo';
 import { EXPERIMENT_DEFAULTS, type ExperimentSettings, keptEpoch, type Task, VARIANTS } from '../harness/experiment';
 import { EXIT_CODES, usageError } from '../exit-codes';
@@ -115,7 +116,8 @@ function withTrainingOptions(command: Command): Command {
       '--hard-negative-pool <n>',
       `clicktune method, catalogues of more than batch size × n items: look for hard negatives among each query's top n results of the starting model instead of scoring the whole catalogue at every step; 0: always the whole catalogue (default: ${DEFAULT_SETTINGS.hardNegativePool})`,
     )
-    .option('--no-gate', "deploy the kept epoch without the gate (the original's behaviour)");
+    .option('--no-gate', "deploy the kept epoch without the gate (the original's behaviour)")
+    .option('--workers <n>', 'with cross-fitting: train the folds in up to n worker threads at a time (auto: one per core; 1: one after another, in this thread)', 'auto');
 }
 
 /** How `train` reads its click log (--engine, --map, --first-position), checked before any work. */
@@ -383,6 +385,7 @@ export function registerCommands(program: Command): void {
         // Settings are checked together (e.g. learning rate × weight decay) before anything is read.
         const { method, folds } = resolveSettings(settings);
         const logReading = clickLogReading(flags, method);
+        const workers = parseWorkers(flags.workers);
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint`;
         const crossFitted = method === 'clicktune' && folds > 1 && !flags.selectWithQrels;
         if (flags.inServiceFolds && !flags.inService) throw usageError('--in-service-folds needs --in-service', '--in-service-folds');
@@ -435,6 +438,7 @@ export function registerCommands(program: Command): void {
             inService,
             inServiceFolds,
             keepFolds: flags.foldsOut !== undefined,
+            foldRunner: crossFitted ? foldRunnerOf(workers, backend.name, folds) : undefined,
             onPlan: (plan) => {
               info(
                 `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
@@ -579,10 +583,11 @@ export function registerCommands(program: Command): void {
     .option('--report <file>', 'HTML report to write', 'clicktune-demo-report.html')
     .action(async (flags: Flags & HarnessFlags & { report: string }) => {
       const settings = harnessSettingsOf(flags);
+      const workers = parseWorkers(flags.workers);
       const [task] = await loadTasks(flags, ['emoji']);
       if (flags.sample?.includes(',')) throw usageError('the demo runs on one task: give one --sample', '--sample');
       await preflightOutput(flags.report);
-      const result = await runDemo({ backend: flags.backend, seed: seedOf(flags), task: task as Task, settings, log: flags.json ? undefined : info });
+      const result = await runDemo({ backend: flags.backend, seed: seedOf(flags), task: task as Task, settings, workers, log: flags.json ? undefined : info });
       await writeFileAtomic(flags.report, renderDemoReport(result));
       if (flags.json) return out(JSON.stringify({ ...result, report: flags.report }));
       out(`Clicks are SIMULATED (position-based model) over REAL relevance judgements (${result.task}).`);
@@ -642,7 +647,8 @@ export function registerExperiment(program: Command): void {
       const { join } = await import('node:path');
       const seeds = flags.seeds.split(',').map((seed) => positiveIntegerOrZero(seed.trim(), '--seeds'));
       const settings = harnessSettingsOf(flags);
-      await selectTensorBackend(flags.backend);
+      const workers = parseWorkers(flags.workers);
+      const backend = await selectTensorBackend(flags.backend);
       const tasks = await loadTasks(flags, ['emoji', 'icons', 'capitals']);
       // Find out before the run, not after it, that the results cannot be written.
       const files = ['experiment.json', 'experiment.md', 'experiment.svg'].map((name) => join(flags.out, name));
@@ -653,7 +659,14 @@ export function registerExperiment(program: Command): void {
         if (!variant) throw usageError(`--variants: unknown variant ${JSON.stringify(key)}; the variants are ${VARIANTS.map((entry) => entry.key).join(', ')}`, '--variants');
         return variant;
       });
-      const result = await runExperiment({ tasks, seeds, settings, variants, log: info });
+      const result = await runExperiment({
+        tasks,
+        seeds,
+        settings,
+        variants,
+        log: info,
+        foldRunner: foldRunnerOf(workers, backend.name, resolveSettings(settings.training).folds),
+      });
       const table = experimentTable(result);
       out(table);
       for (const run of result.runs.filter((entry) => entry.curve.length > 0))
@@ -668,6 +681,7 @@ export function registerExperiment(program: Command): void {
 type HarnessFlags = {
   sessions: string;
   rounds: string;
+  workers: string;
   epochs?: string;
   learningRate?: string;
   weightDecay?: string;
@@ -700,7 +714,8 @@ function withHarnessOptions(command: Command): Command {
     .option('--epoch-selection <how>', `epochs compete on the criterion's mean or on the gate's lower bound: mean or lowerBound (default: ${DEFAULT_SETTINGS.epochSelection})`)
     .option('--slots <n>', 'exploration: shown positions that explore', String(exploration.slots))
     .option('--depth <n>', 'exploration: explored results come from the ranks after the shown ones, down to this rank', String(exploration.depth))
-    .option('--positions <list>', 'exploration: the 0-based shown positions of the slots', (exploration.positions ?? []).join(','));
+    .option('--positions <list>', 'exploration: the 0-based shown positions of the slots', (exploration.positions ?? []).join(','))
+    .option('--workers <n>', "worker threads for cross-fitting's folds (auto: one per core; 1: in this thread)", 'auto');
 }
 
 function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {

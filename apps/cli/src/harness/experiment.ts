@@ -11,7 +11,7 @@ import {
   SeededRandom,
 } from '@clicktune/core';
 import { type ExplorationPolicy, explorationSlots, noExploration } from '@clicktune/explore';
-import { DEFAULT_SETTINGS, fineTune, type GateDecision, type LearnSettingsInput, validationQueriesOf } from '@clicktune/learn';
+import { DEFAULT_SETTINGS, type FoldRunner, fineTune, type GateDecision, type LearnSettingsInput, validationQueriesOf } from '@clicktune/learn';
 import { positionBasedModel, simulateSessions } from '@clicktune/simulate';
 import { evaluateRetrieval, LinearAdapter, retrieveTopK } from '@clicktune/tensor';
 
@@ -165,6 +165,8 @@ export async function runVariant(
   seed: number,
   settings: ExperimentSettings,
   log: (line: string) => void = () => undefined,
+  /** How cross-fitted rounds train their folds (default: in this thread); the numbers are the same either way. */
+  foldRunner?: FoldRunner,
 ): Promise<VariantRun> {
   const started = performance.now();
   const { task } = setup;
@@ -250,6 +252,7 @@ export async function runVariant(
       inService: round === 0 ? undefined : inService,
       inServiceFolds: crossFitted ? inServiceFolds : undefined,
       keepFolds: crossFitted,
+      foldRunner: crossFitted ? foldRunner : undefined,
       onEpoch: async (record, adapter) => {
         curve.push(await evaluate(adapter, setup.testQueries));
         devCurve.push(await evaluate(adapter, devIds));
@@ -330,6 +333,7 @@ export async function runExperiment(options: {
   variants?: readonly Variant[];
   settings?: Partial<ExperimentSettings>;
   log?: (line: string) => void;
+  foldRunner?: FoldRunner;
 }): Promise<ExperimentResult> {
   const settings = { ...EXPERIMENT_DEFAULTS, ...options.settings };
   const runs: VariantRun[] = [];
@@ -337,7 +341,7 @@ export async function runExperiment(options: {
     for (const seed of options.seeds) {
       const setup = await setupSeed(seed, task);
       for (const variant of options.variants ?? VARIANTS) {
-        const run = await runVariant(setup, variant, seed, settings, options.log);
+        const run = await runVariant(setup, variant, seed, settings, options.log, options.foldRunner);
         runs.push(run);
         const rounds = run.decisions
           .map((decision, round) => `${decision.deploy ? 'D' : 'k'} ${run.candidates[round]?.dev.toFixed(4)}/${run.candidates[round]?.heldOut.toFixed(4)}`)
