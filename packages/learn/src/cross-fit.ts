@@ -112,8 +112,16 @@ export async function crossFittedFineTune(
         keepWeights: options.keepFolds ?? false,
       };
     });
-    const outcomes = await (options.foldRunner ?? IN_PROCESS_FOLDS).run(tasks, { items, queries: options.queries, signal: options.signal });
-    const interrupted = outcomes.length < folds || outcomes.some((outcome) => outcome.interrupted);
+    // With a runner that trains several at once (threads), the adapter to serve trains beside the folds, for every epoch, and keeps each
+    // epoch's weights: the chosen count's are those of a run of that many epochs (constant rate, no early stopping).
+    // Not when a checkpoint is to be written or resumed, or training starts from the caller's adapter.
+    const beside = options.foldRunner?.parallel === true && settings.patience === 0 && !options.adapter && !options.checkpointPath && !options.resumeFrom;
+    const serving: FoldTask | null = beside ? { fold: folds, settings, lists, held: new Map(), heldKeys: [], hardNegativePools, keepWeights: true } : null;
+    // The longest task first, so that it does not finish last.
+    const ran = await (options.foldRunner ?? IN_PROCESS_FOLDS).run(serving ? [serving, ...tasks] : tasks, { items, queries: options.queries, signal: options.signal });
+    const servingOutcome = serving ? ran[0] : undefined;
+    const outcomes = serving ? ran.slice(1) : ran;
+    const interrupted = outcomes.length < folds || outcomes.some((outcome) => outcome.interrupted) || (serving !== null && (!servingOutcome || servingOutcome.interrupted));
     const snapshots = outcomes.map((outcome) => outcome.weights);
     outcomes.forEach((outcome, fold) => {
       const { heldKeys } = tasks[fold] as FoldTask;
@@ -146,6 +154,31 @@ export async function crossFittedFineTune(
     const decision = settings.gate.enabled
       ? deploymentGate(criterion, pooled[chosen] as Float64Array, inServiceScores, settings.gate)
       : { deploy: true, criterion: `${criterion.metric} of ${criterion.queries}`, comparison: null, reason: 'the gate is off: deploying the kept epoch without a test' };
+    const foldAdapters = () =>
+      options.keepFolds
+        ? snapshots.map((fold) => {
+            const weights = fold[Math.min(chosen, fold.length - 1)] ?? {};
+            return settingsAdapter(items, settings, options.queries, weights);
+          })
+        : undefined;
+    const bestSelectionScore = criterionByEpoch[chosen] ?? null;
+    const scored = (record: EpochRecord): EpochRecord => ({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null });
+    if (servingOutcome) {
+      // Trained beside the folds: the chosen epoch's weights, and its epochs reported now, each with its adapter.
+      const history = servingOutcome.history.slice(0, chosen).map(scored);
+      for (const record of history) {
+        if (!options.onEpoch) break;
+        const atEpoch = settingsAdapter(items, settings, options.queries, servingOutcome.weights[record.epoch + 1]);
+        try {
+          await options.onEpoch(record, atEpoch);
+        } finally {
+          atEpoch.dispose();
+        }
+      }
+      const adapter = settingsAdapter(items, settings, options.queries, servingOutcome.weights[chosen]);
+      const trained: TrainingResult = { ...empty, history, steps: chosen * Math.ceil(lists.length / settings.batchSize), bestSelectionScore };
+      return { ...plan, settings, adapter, result: trained, inServiceScore, decision, foldAdapters: foldAdapters() };
+    }
     // The adapter to serve: every list, the chosen number of epochs (none when the untrained adapter won).
     const adapter = options.adapter ?? newAdapter();
     if (adapter !== start) disposables.push(adapter);
@@ -158,20 +191,21 @@ export async function crossFittedFineTune(
         onBatch: options.onBatch,
         hardNegativePools,
       }),
-      onEpoch: (record: EpochRecord) => options.onEpoch?.({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }, adapter),
+      onEpoch: (record: EpochRecord) => options.onEpoch?.(scored(record), adapter),
     });
     try {
       const trained = chosen > 0 ? await final.train(lists, items, []) : empty;
-      const history = trained.history.map((record) => ({ ...record, selectionScore: criterionByEpoch[record.epoch + 1] ?? null }));
       // Handed to the caller: not disposed here.
       if (adapter !== start) disposables.pop();
-      const foldAdapters = options.keepFolds
-        ? snapshots.map((fold) => {
-            const weights = fold[Math.min(chosen, fold.length - 1)] ?? {};
-            return settingsAdapter(items, settings, options.queries, weights);
-          })
-        : undefined;
-      return { ...plan, settings, adapter, result: { ...trained, history, bestSelectionScore: criterionByEpoch[chosen] ?? null }, inServiceScore, decision, foldAdapters };
+      return {
+        ...plan,
+        settings,
+        adapter,
+        result: { ...trained, history: trained.history.map(scored), bestSelectionScore },
+        inServiceScore,
+        decision,
+        foldAdapters: foldAdapters(),
+      };
     } finally {
       final.dispose();
     }

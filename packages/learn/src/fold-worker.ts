@@ -25,7 +25,7 @@ async function main(): Promise<void> {
         return;
       }
       trainFold(deserializeFoldTask(request.task), context).then(
-        (outcome) => reply({ kind: 'outcome', fold: request.task.fold, outcome }),
+        (outcome) => reply({ kind: 'outcome', index: request.index, outcome }),
         (error: unknown) => reply({ kind: 'error', error: serializeError(error) }),
       );
     });

@@ -1,5 +1,5 @@
 import { ClickTuneError, type ClickTuneErrorCode, type ErrorLocation, FineTuningInput, type ItemsSet } from '@clicktune/core';
-import { FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions } from '@clicktune/tensor';
+import { type EpochRecord, FeaturesExtractor, type LinearAdapter, Trainer, type TrainerOptions } from '@clicktune/tensor';
 import { judgedNdcgPerQuery } from './click-labels';
 import { extractorOptions, settingsAdapter, trainerOptionsOf } from './recipe-parts';
 import type { LearnSettings } from './settings';
@@ -33,6 +33,8 @@ export interface FoldOutcome {
   readonly scores: Float64Array[];
   /** With `keepWeights`: the weights before training and after each epoch. */
   readonly weights: AdapterWeights[];
+  /** The trainer's per-epoch records. */
+  readonly history: EpochRecord[];
   /** False when the fold had no list to train on (it scores as the untrained adapter). */
   readonly trained: boolean;
   readonly interrupted: boolean;
@@ -45,6 +47,8 @@ export interface FoldOutcome {
  * and every fold is seeded alike, so the result does not depend on the runner.
  */
 export interface FoldRunner {
+  /** True when it trains several tasks at once: the adapter to serve then trains beside the folds instead of after them. */
+  readonly parallel?: boolean;
   run(tasks: readonly FoldTask[], context: FoldContext): Promise<FoldOutcome[]>;
 }
 
@@ -76,7 +80,7 @@ export async function trainFold(task: FoldTask, context: FoldContext): Promise<F
   const held = task.held as Map<string, Map<string, number>>;
   try {
     if (task.keepWeights) weights.push(await weightsOf(model));
-    if (task.lists.length === 0) return { scores, weights, trained: false, interrupted: false };
+    if (task.lists.length === 0) return { scores, weights, history: [], trained: false, interrupted: false };
     const options: TrainerOptions = {
       ...trainerOptionsOf(settings, { signal: context.signal, hardNegativePools: task.hardNegativePools as Map<string, Int32Array> | undefined }),
       onEpoch: async () => {
@@ -87,7 +91,7 @@ export async function trainFold(task: FoldTask, context: FoldContext): Promise<F
     const trainer = new Trainer(new FeaturesExtractor(model, extractorOptions(context.queries, settings)), options);
     try {
       const result = await trainer.train(task.lists, context.items, []);
-      return { scores, weights, trained: true, interrupted: result.interrupted ?? false };
+      return { scores, weights, history: result.history, trained: true, interrupted: result.interrupted ?? false };
     } finally {
       trainer.dispose();
     }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { selectBackend } from '@clicktune/backends';
 import { ClickTuneError } from '@clicktune/core';
-import type { LinearAdapter } from '@clicktune/tensor';
+import type { EpochRecord, LinearAdapter } from '@clicktune/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fineTune } from './fine-tune';
 import type { FoldTask } from './folds';
@@ -29,12 +29,30 @@ describe('threadedFolds', () => {
     if (needsBuild) return context.skip(needsBuild);
     const { threadedFolds } = await threads();
     const { items, queries, sessions } = learnableTask(60, 2400);
-    const settings = { learningRate: 0.05, weightDecay: 0, epochs: 6, folds: 4 };
-    const inProcess = await fineTune({ sessions, items, queries, settings, keepFolds: true });
-    const threaded = await fineTune({ sessions, items, queries, settings, keepFolds: true, foldRunner: threadedFolds({ workers: 3, backend: 'cpu', ...BUILT }) });
+    // A rate at which the pooled scores peak before the last epoch: the adapter served is an earlier epoch's.
+    const settings = { learningRate: 0.2, weightDecay: 0, epochs: 8, folds: 4 };
+    // Each epoch as onEpoch sees it: its record, and the adapter's weights then.
+    const epochs = (seen: unknown[]) => async (record: EpochRecord, adapter: LinearAdapter) => void seen.push({ record, weights: await weights(adapter) });
+    const seenInProcess: unknown[] = [];
+    const seenThreaded: unknown[] = [];
+    const inProcess = await fineTune({ sessions, items, queries, settings, keepFolds: true, onEpoch: epochs(seenInProcess) });
+    // Three workers for four folds and the adapter to serve, which trains beside them (every epoch, its weights kept).
+    const threaded = await fineTune({
+      sessions,
+      items,
+      queries,
+      settings,
+      keepFolds: true,
+      onEpoch: epochs(seenThreaded),
+      foldRunner: threadedFolds({ workers: 3, backend: 'cpu', ...BUILT }),
+    });
     expect(threaded.decision).toEqual(inProcess.decision);
     expect(threaded.decision.deploy).toBe(true);
-    expect(threaded.result.history.map((record) => record.selectionScore)).toEqual(inProcess.result.history.map((record) => record.selectionScore));
+    expect(threaded.result).toEqual(inProcess.result);
+    expect(inProcess.result.history.length).toBeGreaterThan(0);
+    expect(inProcess.result.history.length).toBeLessThan(settings.epochs);
+    expect(seenThreaded).toEqual(seenInProcess);
+    expect(seenThreaded).toHaveLength(inProcess.result.history.length);
     expect(await weights(threaded.adapter)).toEqual(await weights(inProcess.adapter));
     expect(threaded.foldAdapters).toHaveLength(4);
     for (const [fold, adapter] of (threaded.foldAdapters ?? []).entries()) expect(await weights(adapter)).toEqual(await weights(inProcess.foldAdapters?.[fold] as LinearAdapter));

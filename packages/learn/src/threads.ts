@@ -35,8 +35,8 @@ export interface FoldWorkerData {
   readonly queries?: SharedItems;
 }
 
-export type FoldWorkerRequest = { kind: 'fold'; task: ReturnType<typeof serializeFoldTask> } | { kind: 'abort' };
-export type FoldWorkerReply = { kind: 'ready' } | { kind: 'outcome'; fold: number; outcome: FoldOutcome } | { kind: 'error'; error: SerializedError };
+export type FoldWorkerRequest = { kind: 'fold'; index: number; task: ReturnType<typeof serializeFoldTask> } | { kind: 'abort' };
+export type FoldWorkerReply = { kind: 'ready' } | { kind: 'outcome'; index: number; outcome: FoldOutcome } | { kind: 'error'; error: SerializedError };
 
 /**
  * Cross-fitting's folds in worker threads (Node), up to `workers` at a time.
@@ -49,6 +49,7 @@ export function threadedFolds(options: ThreadedFoldsOptions): FoldRunner {
   const requested = options.workers ?? availableParallelism();
   if (!(Number.isInteger(requested) && requested >= 1)) throw new InvalidOptionError(`workers must be a whole number ≥ 1, got ${requested}`, { location: { field: 'workers' } });
   return {
+    parallel: requested > 1,
     run: (tasks, context) => runInWorkers(tasks, context, Math.min(requested, tasks.length), options),
   };
 }
@@ -96,10 +97,10 @@ async function runInWorkers(tasks: readonly FoldTask[], context: FoldContext, co
           if (running === 0) resolve();
           return;
         }
-        const task = tasks[next] as FoldTask;
+        const index = next;
         next += 1;
         running += 1;
-        worker.postMessage({ kind: 'fold', task: serializeFoldTask(task) } satisfies FoldWorkerRequest);
+        worker.postMessage({ kind: 'fold', index, task: serializeFoldTask(tasks[index] as FoldTask) } satisfies FoldWorkerRequest);
       };
       for (let index = 0; index < count; index += 1) {
         const worker = new Worker(new URL('./fold-worker.js', import.meta.url), { workerData, ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}) });
@@ -109,7 +110,7 @@ async function runInWorkers(tasks: readonly FoldTask[], context: FoldContext, co
           else if (reply.kind === 'error') fail(deserializeError(reply.error));
           else {
             running -= 1;
-            outcomes[reply.fold] = reply.outcome;
+            outcomes[reply.index] = reply.outcome;
             if (reply.outcome.interrupted) stopped = true;
             feed(worker);
           }

@@ -349,7 +349,10 @@ export function registerCommands(program: Command): void {
     .option('--map <fields>', 'where the log keeps each field, e.g. query=search_term,item=product_id,position=rank,clicked=was_clicked,session=visit_id')
     .option('--first-position <n>', 'the position number of the top result in an impressions log (0 or 1)', '0')
     .requiredOption('--out <file>', 'adapter weights to write (safetensors)')
-    .option('--checkpoint <file>', 'checkpoint written after every epoch and on Ctrl-C (default: <out>.checkpoint)')
+    .option(
+      '--checkpoint <file>',
+      'checkpoint written after every epoch and on Ctrl-C (default: <out>.checkpoint; not written when the folds train in worker threads, where the adapter to serve trains beside them — given, it trains after them)',
+    )
     .option('--resume', 'continue from the checkpoint')
     .option('--history <file>', 'per-epoch history as JSON')
     .option('--select-with-qrels', 'keep the epoch with the best NDCG@10 on the --qrels judgements instead of the click validation loss')
@@ -423,6 +426,9 @@ export function registerCommands(program: Command): void {
           labelledSelection = { queries, relevance: data.relevance };
           info(`selecting the kept epoch by NDCG@10 on ${queries.length} labelled queries (qrels), not by clicks`);
         }
+        const foldRunner = crossFitted ? foldRunnerOf(workers, backend.name, folds) : undefined;
+        // Folds in worker threads train the adapter to serve beside them, with no checkpoint; --checkpoint (or --resume) has it train after them, resumably.
+        const checkpointing = !foldRunner?.parallel || flags.checkpoint !== undefined || flags.resume === true;
         const progress = trainingProgress(!flags.json);
         const stop = interruptible(() => info('clicktune: stopping after this step (Ctrl-C again to quit now) …'));
         try {
@@ -431,14 +437,14 @@ export function registerCommands(program: Command): void {
             items: data.items,
             queries: data.queries,
             settings,
-            checkpointPath,
+            checkpointPath: checkpointing ? checkpointPath : undefined,
             resumeFrom: flags.resume ? checkpointPath : undefined,
             signal: stop.signal,
             labelledSelection,
             inService,
             inServiceFolds,
             keepFolds: flags.foldsOut !== undefined,
-            foldRunner: crossFitted ? foldRunnerOf(workers, backend.name, folds) : undefined,
+            foldRunner,
             onPlan: (plan) => {
               info(
                 `method ${settings.method}: ${plan.trainSessions} training sessions (${plan.trainingLists} training lists${settings.method === 'clicktune' ? ', one per query with a click-model relevant result' : ''}), ${plan.validationSessions} validation sessions of ${plan.validationQueries} queries; keeping ${plan.selection}`,
@@ -460,7 +466,11 @@ export function registerCommands(program: Command): void {
           });
           try {
             if (run.result.interrupted) {
-              if (!existsSync(checkpointPath)) info('clicktune: interrupted before the final training began: nothing to resume, nothing written');
+              if (!checkpointing)
+                info(
+                  'clicktune: interrupted: nothing written (the folds and the adapter to serve were training together; with --checkpoint the adapter trains after the folds, resumably)',
+                );
+              else if (!existsSync(checkpointPath)) info('clicktune: interrupted before the final training began: nothing to resume, nothing written');
               else info(`clicktune: interrupted; checkpoint at ${checkpointPath} — continue with the same command and --resume`);
               process.exitCode = EXIT_CODES.interrupted;
               return;
