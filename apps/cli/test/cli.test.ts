@@ -532,6 +532,41 @@ describe('clicktune (the real binary)', () => {
     }
   });
 
+  it('cross-fitted folds in worker threads: the same adapter bytes as in one thread, no checkpoint; Ctrl-C stops every worker and leaves nothing', {
+    timeout: 300_000,
+  }, async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'clicktune-cli-'));
+    const sessions = join(folder, 'sessions.jsonl');
+    expect(clicktune(['simulate', '--sample', 'emoji', '--sessions', '3000', '--out', sessions]).code).toBe(0);
+    const train = (out: string, workers: string) => ['train', '--sample', 'emoji', '--sessions', sessions, '--out', out, '--epochs', '6', '--workers', workers];
+    const wasm = { env: { CLICKTUNE_BACKEND: 'wasm' } };
+    const threaded = join(folder, 'threads.safetensors');
+    const single = join(folder, 'single.safetensors');
+    const inThreads = clicktune(train(threaded, '2'), wasm);
+    expect(inThreads.code, inThreads.stderr).toBe(0);
+    expect(clicktune(train(single, '1'), wasm).code).toBe(0);
+    expect(readFileSync(threaded).equals(readFileSync(single))).toBe(true);
+    // The adapter to serve trained beside the folds: nothing to checkpoint.
+    expect(existsSync(`${threaded}.checkpoint`)).toBe(false);
+
+    const interrupted = join(folder, 'interrupted.safetensors');
+    const child: ChildProcess = spawn(process.execPath, [bin, ...train(interrupted, '2')], { env: { ...process.env, CLICKTUNE_BACKEND: 'wasm' } });
+    let stderr = '';
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // The plan is printed when the folds start.
+        if (stderr.includes('method clicktune:')) setTimeout(resolve, 300);
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    expect(stderr).toMatch(/interrupted: nothing written \(the folds and the adapter to serve were training together/);
+    expect(existsSync(interrupted)).toBe(false);
+    expect(existsSync(`${interrupted}.checkpoint`)).toBe(false);
+  });
+
   it('checks every output before training: a --history in a missing folder fails at once and leaves nothing', () => {
     const folder = fixture();
     const out = join(folder, 'adapter.safetensors');
