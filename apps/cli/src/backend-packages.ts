@@ -24,5 +24,6 @@ export function parseWorkers(workers: string): number {
  */
 export function foldRunnerOf(workers: number, backend: string, folds: number): FoldRunner | undefined {
   if (Math.min(workers, folds) <= 1) return undefined;
-  return threadedFolds({ workers: Math.min(workers, folds), backend, setup: BACKEND_PACKAGES.map((name) => import.meta.resolve(name)) });
+  // The runner starts no more workers than it has tasks (the folds, and the adapter to serve beside them).
+  return threadedFolds({ workers, backend, setup: BACKEND_PACKAGES.map((name) => import.meta.resolve(name)) });
 }

@@ -14,6 +14,24 @@ function clicktune(args: string[], options: { input?: string; env?: Record<strin
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs the CLI, sends `signal` `delay` ms after stderr first shows `marker`,
+ * and returns the exit code and everything it wrote to stderr.
+ */
+async function interrupted(args: string[], options: { backend: string; marker: string; delay: number; signal: NodeJS.Signals }) {
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CLICKTUNE_BACKEND: options.backend } });
+  let stderr = '';
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes(options.marker)) setTimeout(resolve, options.delay);
+    });
+  });
+  child.kill(options.signal);
+  return { code: await exit, stderr };
+}
+
 /** A tiny world: 12 items and 4 queries in 3-d, judged relevant by their first coordinate's sign. */
 function fixture() {
   const folder = mkdtempSync(join(tmpdir(), 'clicktune-cli-'));
@@ -508,18 +526,9 @@ describe('clicktune (the real binary)', () => {
 
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const adapter = join(folder, `adapter-${signal}.safetensors`);
-      const child: ChildProcess = spawn(process.execPath, [bin, ...trainArgs(adapter)], { env: { ...process.env, CLICKTUNE_BACKEND: 'cpu' } });
-      let stderr = '';
-      const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      await new Promise<void>((resolve) => {
-        child.stderr?.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          // A moment into the second epoch: the stop lands mid-epoch.
-          if (stderr.includes('epoch 1:')) setTimeout(resolve, 200);
-        });
-      });
-      child.kill(signal);
-      expect(await exit).toBe(130);
+      // A moment into the second epoch: the stop lands mid-epoch.
+      const { code, stderr } = await interrupted(trainArgs(adapter), { backend: 'cpu', marker: 'epoch 1:', delay: 200, signal });
+      expect(code).toBe(130);
       expect(stderr).toMatch(/checkpoint at .*\.checkpoint/);
       expect(existsSync(`${adapter}.checkpoint`)).toBe(true);
       expect(existsSync(adapter)).toBe(false);
@@ -549,22 +558,13 @@ describe('clicktune (the real binary)', () => {
     // The adapter to serve trained beside the folds: nothing to checkpoint.
     expect(existsSync(`${threaded}.checkpoint`)).toBe(false);
 
-    const interrupted = join(folder, 'interrupted.safetensors');
-    const child: ChildProcess = spawn(process.execPath, [bin, ...train(interrupted, '2')], { env: { ...process.env, CLICKTUNE_BACKEND: 'wasm' } });
-    let stderr = '';
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
-      child.stderr?.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        // The plan is printed when the folds start.
-        if (stderr.includes('method clicktune:')) setTimeout(resolve, 300);
-      });
-    });
-    child.kill('SIGINT');
-    expect(await exit).toBe(130);
+    const stopped = join(folder, 'interrupted.safetensors');
+    // The plan is printed when the folds start.
+    const { code, stderr } = await interrupted(train(stopped, '2'), { backend: 'wasm', marker: 'method clicktune:', delay: 300, signal: 'SIGINT' });
+    expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted: nothing written \(the folds and the adapter to serve were training together/);
-    expect(existsSync(interrupted)).toBe(false);
-    expect(existsSync(`${interrupted}.checkpoint`)).toBe(false);
+    expect(existsSync(stopped)).toBe(false);
+    expect(existsSync(`${stopped}.checkpoint`)).toBe(false);
   });
 
   it('checks every output before training: a --history in a missing folder fails at once and leaves nothing', () => {
