@@ -117,6 +117,14 @@ describe('clicktune (the real binary)', () => {
     // The default is the harness's method, and the run says what it trained on and how it kept an epoch.
     expect(trainedSummary.method).toBe('clicktune');
     expect(trained.stderr).toMatch(/method clicktune: \d+ training sessions \(\d+ training lists, one per query with a click-model relevant result\)/);
+    // --min-clicks and --click-threshold reach the click model's labels: every clicked pair relevant gives at least as many lists, none gives none.
+    const listsOf = (stderr: string) => Number(/\((\d+) training lists/.exec(stderr)?.[1]);
+    const loose = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'loose.safetensors'), '--epochs', '1', '--min-clicks', '1', '--click-threshold', '0']);
+    expect(loose.code).toBe(0);
+    expect(listsOf(trained.stderr)).toBeGreaterThan(0);
+    expect(listsOf(loose.stderr)).toBeGreaterThanOrEqual(listsOf(trained.stderr));
+    const strict = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'strict.safetensors'), '--epochs', '1', '--min-clicks', '100000']);
+    expect(strict.stderr).not.toMatch(/\(\d*[1-9]\d* training lists/);
     // Four queries are too few to tell the adapters apart with confidence: the identity stays in service, and the run says so.
     expect(trainedSummary.deployed).toBe(false);
     expect(trained.stderr).toMatch(/kept the model in service: .*not enough evidence, keeping the model in service/);

@@ -133,7 +133,7 @@ export function deploymentGate(criterion: GateCriterion, candidate: ArrayLike<nu
 
 /** The gate's options with defaults filled in, validated (fields named as in `GateOptions`). */
 export function resolveGate(options: GateOptions): Required<GateOptions> {
-  const settings = { ...GATE_DEFAULTS, ...stripUndefined(options) };
+  const settings = { ...GATE_DEFAULTS, ...definedFields(options) };
   if (!(settings.confidence >= 0.5 && settings.confidence < 1))
     throw new InvalidOptionError(`the gate's confidence must be in [0.5, 1), got ${settings.confidence}`, { location: { field: 'gate.confidence' } });
   if (!Number.isSafeInteger(settings.minQueries) || settings.minQueries < 0)
@@ -143,7 +143,8 @@ export function resolveGate(options: GateOptions): Required<GateOptions> {
   return settings;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+/** The fields that are not undefined: a field given as undefined takes its default. */
+export function definedFields<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 }
 

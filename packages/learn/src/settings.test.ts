@@ -14,6 +14,10 @@ describe('resolveSettings', () => {
     });
     // undefined means "the default", as from a flag that was not given.
     expect(resolveSettings({ epochs: undefined }).epochs).toBe(20);
+    expect(resolveSettings({ clickLabels: { threshold: undefined, minClicks: 1 }, gate: { confidence: undefined } })).toMatchObject({
+      clickLabels: { threshold: 0.5, minClicks: 1 },
+      gate: { confidence: 0.95 },
+    });
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import type { ConfidenceCalculatorOption } from '@clicktune/confidence';
 import { InvalidOptionError } from '@clicktune/core';
-import { GATE_DEFAULTS, type GateOptions, resolveGate } from './gate';
+import { definedFields, GATE_DEFAULTS, type GateOptions, resolveGate } from './gate';
 
 /** Everything the recipe is tuned by: one type for `train`, the demo, the harness and library callers. */
 export interface LearnSettings {
@@ -100,14 +100,15 @@ export type LearnSettingsInput = Partial<Omit<LearnSettings, 'gate' | 'clickLabe
 
 /** Fills in the defaults (the pairwise method's own where it has them) and validates every field. */
 export function resolveSettings(input: LearnSettingsInput = {}): LearnSettings {
-  const given = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as LearnSettingsInput;
+  const given = definedFields(input);
   const methodDefaults = given.method === 'pairwise' ? PAIRWISE_DEFAULTS : {};
   const settings: LearnSettings = {
     ...DEFAULT_SETTINGS,
     ...methodDefaults,
     ...given,
-    clickLabels: { ...DEFAULT_SETTINGS.clickLabels, ...given.clickLabels },
-    gate: { ...DEFAULT_SETTINGS.gate, ...given.gate },
+    // A field given as undefined takes its default, in the nested settings too.
+    clickLabels: { ...DEFAULT_SETTINGS.clickLabels, ...definedFields(given.clickLabels ?? {}) },
+    gate: { ...DEFAULT_SETTINGS.gate, ...definedFields(given.gate ?? {}) },
   } as LearnSettings;
   const fail = (field: string, expected: string, value: unknown) => {
     throw new InvalidOptionError(`${field} must be ${expected}, got ${JSON.stringify(value)}`, { location: { field } });

@@ -116,6 +116,8 @@ function withTrainingOptions(command: Command): Command {
       '--hard-negative-pool <n>',
       `clicktune method, catalogues of more than batch size × n items: look for hard negatives among each query's top n results of the starting model instead of scoring the whole catalogue at every step; 0: always the whole catalogue (default: ${DEFAULT_SETTINGS.hardNegativePool})`,
     )
+    .option('--click-threshold <x>', CLICK_THRESHOLD_HELP)
+    .option('--min-clicks <n>', MIN_CLICKS_HELP)
     .option('--no-gate', "deploy the kept epoch without the gate (the original's behaviour)")
     .option('--workers <n>', 'with cross-fitting: train the folds in up to n worker threads at a time (auto: one per core; 1: one after another, in this thread)', 'auto');
 }
@@ -164,7 +166,21 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
     gate: { enabled: flags.gate !== false, confidence: parseGateConfidence(flags.gateConfidence as string) },
     folds: flags.folds === undefined ? undefined : positiveInteger(String(flags.folds), '--folds'),
     hardNegativePool: flags.hardNegativePool === undefined ? undefined : positiveIntegerOrZero(String(flags.hardNegativePool), '--hard-negative-pool'),
+    clickLabels: clickLabelsOf(flags as ClickLabelFlags),
     seed,
+  };
+}
+
+const CLICK_THRESHOLD_HELP = `clicktune method: a (query, result) is relevant when the click model's attractiveness is at least this (default: ${DEFAULT_SETTINGS.clickLabels.threshold})`;
+const MIN_CLICKS_HELP = `clicktune method: … and it has at least this many clicks (default: ${DEFAULT_SETTINGS.clickLabels.minClicks})`;
+
+type ClickLabelFlags = { clickThreshold?: string; minClicks?: string };
+
+/** Which pairs the click model calls relevant (--click-threshold, --min-clicks); the recipe's defaults where not given. */
+function clickLabelsOf(flags: ClickLabelFlags): LearnSettingsInput['clickLabels'] {
+  return {
+    threshold: flags.clickThreshold === undefined ? undefined : parseNumber(flags.clickThreshold, '--click-threshold', (value) => value >= 0 && value <= 1, 'a number in [0, 1]'),
+    minClicks: flags.minClicks === undefined ? undefined : positiveInteger(flags.minClicks, '--min-clicks'),
   };
 }
 
@@ -705,7 +721,7 @@ type HarnessFlags = {
   depth: string;
   positions: string;
   variants?: string;
-};
+} & ClickLabelFlags;
 
 /** The flags of the demo and the harness: how much is logged, how, and the recipe's main knobs. */
 function withHarnessOptions(command: Command): Command {
@@ -721,6 +737,8 @@ function withHarnessOptions(command: Command): Command {
     .option('--gate-min-queries <n>', `queries that must tell the models apart before the gate can deploy (default: ${DEFAULT_SETTINGS.gate.minQueries})`)
     .option('--judgement <kind>', `validation judgements from clicks: binary or graded (default: ${DEFAULT_SETTINGS.judgement})`)
     .option('--folds <k>', `1: one held-out validation split; k ≥ 2: cross-fitting, every query held out once (default: ${DEFAULT_SETTINGS.folds})`)
+    .option('--click-threshold <x>', CLICK_THRESHOLD_HELP)
+    .option('--min-clicks <n>', MIN_CLICKS_HELP)
     .option('--epoch-selection <how>', `epochs compete on the criterion's mean or on the gate's lower bound: mean or lowerBound (default: ${DEFAULT_SETTINGS.epochSelection})`)
     .option('--slots <n>', 'exploration: shown positions that explore', String(exploration.slots))
     .option('--depth <n>', 'exploration: explored results come from the ranks after the shown ones, down to this rank', String(exploration.depth))
@@ -744,6 +762,7 @@ function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {
       judgement: flags.judgement === undefined ? undefined : oneOf(flags.judgement, ['binary', 'graded'] as const, '--judgement'),
       folds: flags.folds === undefined ? undefined : positiveInteger(flags.folds, '--folds'),
       epochSelection: flags.epochSelection === undefined ? undefined : oneOf(flags.epochSelection, ['mean', 'lowerBound'] as const, '--epoch-selection'),
+      clickLabels: clickLabelsOf(flags),
       gate: {
         confidence: flags.gateConfidence === undefined ? undefined : parseGateConfidence(flags.gateConfidence),
         minQueries: flags.gateMinQueries === undefined ? undefined : positiveIntegerOrZero(flags.gateMinQueries, '--gate-min-queries'),
