@@ -172,7 +172,7 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
 }
 
 const CLICK_THRESHOLD_HELP = `clicktune method: a (query, result) is relevant when the click model's attractiveness is at least this (default: ${DEFAULT_SETTINGS.clickLabels.threshold})`;
-const MIN_CLICKS_HELP = `clicktune method: … and it has at least this many clicks (default: ${DEFAULT_SETTINGS.clickLabels.minClicks})`;
+const MIN_CLICKS_HELP = `clicktune method: a (query, result) the click model calls relevant needs at least this many clicks (default: ${DEFAULT_SETTINGS.clickLabels.minClicks})`;
 
 type ClickLabelFlags = { clickThreshold?: string; minClicks?: string };
 
