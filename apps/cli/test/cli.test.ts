@@ -125,6 +125,8 @@ describe('clicktune (the real binary)', () => {
     expect(listsOf(loose.stderr)).toBeGreaterThanOrEqual(listsOf(trained.stderr));
     const strict = clicktune(['train', ...data, '--sessions', sessions, '--out', join(folder, 'strict.safetensors'), '--epochs', '1', '--min-clicks', '100000']);
     expect(strict.stderr).not.toMatch(/\(\d*[1-9]\d* training lists/);
+    expect(strict.code).toBe(0);
+    expect(strict.stderr).toMatch(/kept the model in service: no \(query, result\) pair of the 200 sessions has the clicks to be called relevant \(≥ 100000 clicks/);
     // Four queries are too few to tell the adapters apart with confidence: the identity stays in service, and the run says so.
     expect(trainedSummary.deployed).toBe(false);
     expect(trained.stderr).toMatch(/kept the model in service: .*not enough evidence, keeping the model in service/);
