@@ -24,6 +24,9 @@ const program = new Command()
   .option('--recipe-catalogue <items>', "with --recipe: catalogue sizes, comma-separated (the sample's 1,662 items plus distractors; default: the sample's own)")
   .option('--recipe-dimension <d>', "with --recipe: embedding dimension (the sample's 100-d vectors zero-padded: the same cosines at the cost of d; default 100)")
   .option('--recipe-workers <n>', 'with --recipe: worker threads for the cross-fitted folds (default: one per core, as `clicktune train`; 1: in the main thread)')
+  .option('--no-original', "skip the original's method in PyTorch (run for the same-run ratios when a Python with torch is found)")
+  .option('--original-python <path>', 'the Python with torch that runs the original (default: $CLICKTUNE_ORIGINAL_PYTHON, else python3)')
+  .option('--original-threads <list>', "the original's torch thread counts, comma-separated; each workload keeps its fastest (default: 1 and one per core)")
   .option('--out <dir>', 'where to write results.json, results.md and results.svg', 'bench-results')
   .action(async (options) => {
     process.exitCode = await runBenchCommand(options);

@@ -2,12 +2,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ClickTuneError, writeFileAtomic } from '@clicktune/core';
+import type { Measurement } from './measure';
 import { checkQuickRun, markdownTable, svgChart, textTable } from './report';
 import { mergeRuns, runInChromium } from './chromium';
+import { measureOriginal, ORIGINAL_NAME, probeOriginal } from './original';
 import { type BenchmarkRun, runBenchmarks } from './run';
 import { EMOJI_DIMENSION, EMOJI_ITEMS } from './recipe-task';
 import { measureRecipe, RECIPE_ENGINES, type RecipeEngine, type RecipePoint, recipeTable } from './recipe';
-import { STANDARD_SHAPE, type WorkloadShape } from './workload';
+import { makeWorkload, STANDARD_SHAPE, type WorkloadShape } from './workload';
 
 const QUICK_SHAPE: WorkloadShape = { sessions: 128, results: 10, clicks: 2, dimension: 32, batchSize: 32 };
 const SCALE_POINTS: WorkloadShape[] = [
@@ -42,6 +44,12 @@ export interface BenchCommandOptions {
   recipeDimension?: string;
   /** Worker threads for the folds (default: one per core). */
   recipeWorkers?: string;
+  /** false (`--no-original`): skip the original's method in PyTorch. */
+  original?: boolean;
+  /** The Python that runs it (default: $CLICKTUNE_ORIGINAL_PYTHON, else python3). */
+  originalPython?: string;
+  /** Its torch thread counts, comma-separated; each workload keeps its fastest (default: 1 and one per core). */
+  originalThreads?: string;
   out: string;
 }
 
@@ -65,7 +73,12 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
     shape: options.quick ? QUICK_SHAPE : STANDARD_SHAPE,
     scale: options.quick || !options.scale ? [] : [...SCALE_POINTS, ...(options.large ? [LARGE_POINT] : [])],
   };
+  const originalThreads = (options.originalThreads ?? `1,${availableParallelism()}`).split(',').map((entry) => Number(entry.trim()));
+  if (originalThreads.some((threads) => !Number.isInteger(threads) || threads < 1))
+    throw new ClickTuneError('invalid-option', `--original-threads takes comma-separated thread counts ≥ 1, got ${JSON.stringify(options.originalThreads)}`);
   let run = await runBenchmarks({ ...common, backends: splitNames(options.backends), onProgress: progress });
+  if (options.original !== false)
+    run = await withOriginal(run, common, { python: options.originalPython ?? process.env.CLICKTUNE_ORIGINAL_PYTHON ?? 'python3', threads: originalThreads }, progress);
   if (options.browser !== false) {
     // The scale curve is a Node measurement; the page runs the standard shape.
     const browser = await runInChromium({ ...common, scale: [], backends: splitNames(options.browserBackends) }, progress);
@@ -85,6 +98,34 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<num
     else process.stdout.write('bench check: every benchmarked backend produced numbers and W3 losses agree with the reference\n');
   }
   return 0;
+}
+
+/**
+ * The original's method in PyTorch on the standard shape, for the same-run ratios: each workload at its
+ * fastest of the thread counts. Reported skipped, with why, where torch is missing.
+ */
+async function withOriginal(
+  run: BenchmarkRun,
+  common: { iterations: number; shape: WorkloadShape },
+  original: { python: string; threads: number[] },
+  progress: (message: string) => void,
+): Promise<BenchmarkRun> {
+  const probe = await probeOriginal(original.python);
+  if (!probe.available) progress(`original (PyTorch) skipped: ${probe.detail}`);
+  const fastest = new Map<string, Measurement>();
+  if (probe.available)
+    for (const threads of new Set(original.threads)) {
+      progress(`original (PyTorch): W3, W1, W2 with ${threads} thread(s)`);
+      for (const measured of await measureOriginal(makeWorkload(common.shape), { python: original.python, threads, iterations: common.iterations })) {
+        const best = fastest.get(measured.workload);
+        if (!best || measured.sessionsPerSecond > best.sessionsPerSecond) fastest.set(measured.workload, measured);
+      }
+    }
+  return {
+    ...run,
+    backends: [...run.backends, { name: ORIGINAL_NAME, available: probe.available, benchmarked: probe.available, detail: probe.detail }],
+    measurements: [...run.measurements, ...fastest.values()],
+  };
 }
 
 function splitNames(names: string | undefined): string[] | undefined {

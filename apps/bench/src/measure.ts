@@ -154,7 +154,8 @@ export async function measureInference(workload: Workload, backend: ActiveBacken
   return measurement(backend, 'W3', workload, timing, { tensorGrowth, meanLoss: lossSum / workload.batches.length });
 }
 
-async function measureReferenceInference(workload: Workload, backend: ActiveBackend, options: MeasureOptions): Promise<Measurement> {
+/** W3 on the reference executor (plain loops). */
+export async function measureReferenceInference(workload: Workload, backend: { name: string; detail: string }, options: MeasureOptions): Promise<Measurement> {
   const dimension = workload.shape.dimension;
   const identity = new Float32Array(dimension * dimension);
   for (let index = 0; index < dimension; index += 1) identity[index * dimension + index] = 1;

@@ -46,6 +46,17 @@ describe('bench report', () => {
     expect(markdownTable(current)).toContain('| wasm | W3 | 1024×20 d384 | 2,000 |');
   });
 
+  it("gives every row its ratio to the original's same workload in the same run", () => {
+    const withOriginal = run([measurement('original', 'W1', 400), measurement('original', 'W3', 1000), measurement('wasm', 'W1', 1000), measurement('wasm', 'W2', 300)]);
+    const table = textTable(withOriginal);
+    expect(table.split('\n')[0]).toMatch(/tensor growth\s+vs original$/);
+    // 1,000 ÷ 400 and 400 ÷ 400; W2 has no original row to compare with.
+    expect(table).toMatch(/wasm\s+W1\s+1024×20 d384\s+1,000\s+1,024\.0\s+0\.50\s+—\s+0\s+2\.50×/);
+    expect(table).toMatch(/original\s+W1\s+.*\s1\.00×/);
+    expect(table).toMatch(/wasm\s+W2\s+.*\s0\s+—$/m);
+    expect(textTable(current).split('\n')[0]).not.toContain('vs original');
+  });
+
   it('draws one bar per backend and workload', () => {
     const svg = svgChart(current);
     expect(svg.match(/<title>/g)).toHaveLength(3);

@@ -12,11 +12,24 @@ function key(measurement: Measurement): string {
 
 const number = (value: number | null, digits = 0) => (value === null ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
-/** Rows for the terminal and Markdown tables, with the ratio to a baseline run when given. */
+const ORIGINAL = 'original';
+
+/** Whether the run measured the original's method (then the tables show every row's ratio to it). */
+function hasOriginal(run: BenchmarkRun): boolean {
+  return run.measurements.some((measurement) => measurement.backend === ORIGINAL);
+}
+
+/** Rows for the terminal and Markdown tables, with the ratio to the original in the same run, and to a baseline run when given. */
 export function tableRows(run: BenchmarkRun, baseline?: BenchmarkRun): string[][] {
   const before = new Map((baseline?.measurements ?? []).map((measurement) => [key(measurement), measurement]));
+  const originals = new Map(
+    run.measurements
+      .filter((measurement) => measurement.backend === ORIGINAL)
+      .map((measurement) => [`${measurement.workload}|${shapeLabel(measurement)}`, measurement.sessionsPerSecond]),
+  );
   return run.measurements.map((measurement) => {
     const previous = before.get(key(measurement));
+    const original = originals.get(`${measurement.workload}|${shapeLabel(measurement)}`);
     return [
       measurement.backend,
       measurement.workload,
@@ -26,17 +39,29 @@ export function tableRows(run: BenchmarkRun, baseline?: BenchmarkRun): string[][
       measurement.rooflineFraction === null ? '—' : measurement.rooflineFraction.toFixed(2),
       measurement.peakBytes === null ? '—' : `${(measurement.peakBytes / 2 ** 20).toFixed(1)} MiB`,
       number(measurement.tensorGrowth),
+      ...(originals.size > 0 ? [original ? `${(measurement.sessionsPerSecond / original).toFixed(2)}×` : '—'] : []),
       ...(baseline ? [previous ? `${(measurement.sessionsPerSecond / previous.sessionsPerSecond).toFixed(2)}×` : '—'] : []),
     ];
   });
 }
 
-export function tableHeader(withBaseline: boolean): string[] {
-  return ['backend', 'workload', 'shape', 'sessions/s', 'median ms', 'roofline', 'peak', 'tensor growth', ...(withBaseline ? ['vs baseline'] : [])];
+export function tableHeader(withBaseline: boolean, withOriginal = false): string[] {
+  return [
+    'backend',
+    'workload',
+    'shape',
+    'sessions/s',
+    'median ms',
+    'roofline',
+    'peak',
+    'tensor growth',
+    ...(withOriginal ? ['vs original'] : []),
+    ...(withBaseline ? ['vs baseline'] : []),
+  ];
 }
 
 export function textTable(run: BenchmarkRun, baseline?: BenchmarkRun): string {
-  const rows = [tableHeader(baseline !== undefined), ...tableRows(run, baseline)];
+  const rows = [tableHeader(baseline !== undefined, hasOriginal(run)), ...tableRows(run, baseline)];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows
     .map((row, index) => {
@@ -47,7 +72,7 @@ export function textTable(run: BenchmarkRun, baseline?: BenchmarkRun): string {
 }
 
 export function markdownTable(run: BenchmarkRun, baseline?: BenchmarkRun): string {
-  const header = tableHeader(baseline !== undefined);
+  const header = tableHeader(baseline !== undefined, hasOriginal(run));
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, column) => (column >= 3 ? '---:' : '---')).join('|')}|`];
   for (const row of tableRows(run, baseline)) lines.push(`| ${row.join(' | ')} |`);
   return `${lines.join('\n')}\n\n${run.environment.platform}, ${run.environment.cpus} CPUs, Node ${run.environment.node}, ${run.startedAt}\n`;
