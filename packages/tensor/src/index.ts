@@ -11,12 +11,14 @@ export {
   type MarginLossOptions,
   probMarginRankingLoss,
   resolveLoss,
+  type SigmoidMarginForm,
 } from './losses';
 export { BaseEmbeddings, type EmbeddingModel, LinearAdapter, type LinearAdapterOptions, type LayersModelLike, layersModelAdapter } from './models';
 export { buildListwiseBatch, type ListwiseBatch, type ListwiseImplementation, listwiseLoss } from './listwise';
 export { type ListwiseOptions, validateListwise } from '@clicktune/core';
 export { type LearningRateSchedule, learningRateAt } from './schedule';
-export { type BatchProgress, type EpochRecord, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';
+export { type BatchProgress, type EpochRecord, type PairwiseImplementation, type TowerOptimization, Trainer, type TrainerOptions, type TrainingResult } from './trainer';
+export { fusedPairwiseLoss } from './pairwise-fused';
 export {
   ADAPTER_FORMAT,
   ADAPTER_FORMAT_VERSION,

@@ -6,6 +6,15 @@ import type { TensorFeatures } from './features';
 export interface FeaturesLoss {
   readonly name: string;
   compute(features: TensorFeatures): tf.Scalar;
+  /** When the loss is mean( sigmoid(scale·(margin − target·diff) + offset) · min(posConf, negConf) ): its constants, for the fused pairwise step. */
+  readonly sigmoidMargin?: SigmoidMarginForm;
+}
+
+/** The constants of a sigmoid margin loss: sigmoid(scale·(margin − target·diff) + offset). */
+export interface SigmoidMarginForm {
+  readonly margin: number;
+  readonly scale: number;
+  readonly offset: number;
 }
 
 export interface MarginLossOptions {
@@ -27,16 +36,19 @@ function pairWeights(features: TensorFeatures): tf.Tensor1D {
   return tf.minimum(features.positiveConfidences, features.negativeConfidences);
 }
 
-function marginLoss(name: string, options: MarginLossOptions, logit: (margin: number, signed: tf.Tensor1D) => tf.Tensor1D): FeaturesLoss {
+function marginLoss(name: string, options: MarginLossOptions, form: { scale: number; offset: number }): FeaturesLoss {
   const margin = checkMargin(options.margin ?? 1);
+  const logit = (signed: tf.Tensor1D) => tf.add(tf.mul(form.scale, tf.sub(margin, signed)), form.offset) as tf.Tensor1D;
   return {
     name,
+    // The small-difference penalty has no closed form here: such a loss is always taped.
+    ...(options.penalizeSmallDifferences ? {} : { sigmoidMargin: { margin, ...form } }),
     compute: (features) =>
       tf.tidy(() => {
         if (features.positiveRanks.size === 0) return tf.scalar(0);
         const difference = tf.sub(features.positiveRanks, features.negativeRanks);
         const signed = tf.mul(features.target, difference) as tf.Tensor1D;
-        let loss = maskedMean(tf.mul(tf.sigmoid(logit(margin, signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
+        let loss = maskedMean(tf.mul(tf.sigmoid(logit(signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
         if (options.penalizeSmallDifferences) {
           const absolute = tf.abs(difference);
           const weights = tf.mul(tf.sigmoid(tf.mul(smallDifferenceSteepness(margin), tf.sub(margin, absolute))), features.mask);
@@ -49,12 +61,12 @@ function marginLoss(name: string, options: MarginLossOptions, logit: (margin: nu
 
 /** mean( sigmoid(margin − target·diff) · min(posConf, negConf) ) (+ small-difference penalty) — CASES C5, C6. */
 export function probMarginRankingLoss(options: MarginLossOptions = {}): FeaturesLoss {
-  return marginLoss('probMargin', options, (margin, signed) => tf.sub(margin, signed));
+  return marginLoss('probMargin', options, { scale: 1, offset: 0 });
 }
 
 /** The steep-logit variant, 400·(margin − target·diff) − 6, really applied (ORIGINAL_BUGS L1, CASES C7). */
 export function cosineProbMarginRankingLoss(options: MarginLossOptions = {}): FeaturesLoss {
-  return marginLoss('cosineProbMargin', options, (margin, signed) => tf.sub(tf.mul(400, tf.sub(margin, signed)), 6));
+  return marginLoss('cosineProbMargin', options, { scale: 400, offset: -6 });
 }
 
 /** Hinge: mean( max(0, margin − target·diff) · min(posConf, negConf) ). */

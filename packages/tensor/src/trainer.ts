@@ -9,6 +9,11 @@ import { catalogueEmbeddings, evaluateSessions, retrieveTopK, scoreSessions } fr
 import { type ListwiseOptions, listwiseSessions, queryKeyOf, validateListwise } from '@clicktune/core';
 import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { type FeaturesLoss, type LossOption, resolveLoss } from './losses';
+import { LinearAdapter } from './models';
+import { fusedPairwiseLoss } from './pairwise-fused';
+
+/** How the trainer differentiates the pairwise term (see `TrainerOptions.pairwiseImplementation`). */
+export type PairwiseImplementation = 'fused' | 'autograd';
 import { type LearningRateSchedule, learningRateAt } from './schedule';
 
 export interface TowerOptimization {
@@ -42,6 +47,12 @@ export interface TrainerOptions {
   pairwiseWeight?: number;
   /** A listwise term with negatives beyond the logged lists (see ListwiseOptions). */
   listwise?: ListwiseOptions;
+  /**
+   * How the pairwise term is differentiated: `fused` (the default: a linear adapter's closed form,
+   * see `fusedPairwiseLoss`, wherever it applies — cosine ranker, a sigmoid margin loss, mean
+   * aggregation or one part per object) or `autograd` (kernel by kernel, always).
+   */
+  pairwiseImplementation?: PairwiseImplementation;
   /**
    * Where each query's hard negatives are looked for, by `queryKeyOf` key:
    * catalogue rows (e.g. the starting model's top 100). A batch whose clicked
@@ -137,6 +148,7 @@ export class Trainer {
   private readonly listwise: Required<ListwiseOptions> | null;
   private listwiseRandom: SeededRandom;
   private readonly pairwiseWeight: number;
+  private readonly pairwiseImplementation: PairwiseImplementation;
   private readonly optimizers: Array<{
     tower: 'query' | 'item';
     optimizer: tf.Optimizer;
@@ -171,6 +183,11 @@ export class Trainer {
     this.listwise = options.listwise ? validateListwise(options.listwise) : null;
     this.listwiseRandom = SeededRandom.fromSeed(this.options.seed).fork();
     this.pairwiseWeight = options.pairwiseWeight ?? 1;
+    this.pairwiseImplementation = options.pairwiseImplementation ?? 'fused';
+    if (!['fused', 'autograd'].includes(this.pairwiseImplementation))
+      throw new InvalidOptionError(`pairwiseImplementation must be "fused" or "autograd", got ${JSON.stringify(this.pairwiseImplementation)}`, {
+        location: { field: 'pairwiseImplementation' },
+      });
     if (!(this.pairwiseWeight >= 0)) throw new InvalidOptionError(`pairwiseWeight must be ≥ 0, got ${this.pairwiseWeight}`, { location: { field: 'pairwiseWeight' } });
     const towers = extractor.model.towerVariables();
     this.optimizers = (['query', 'item'] as const)
@@ -226,6 +243,16 @@ export class Trainer {
     }
   }
 
+  /** The pairwise term in closed form, where it applies (see `fusedPairwiseLoss`); null: tape it. */
+  private fusedPairwise(plan: BatchPlan, items: ItemsSet): { value: tf.Scalar; kept: tf.Scalar } | null {
+    const model = this.extractor.model;
+    const form = this.loss.sigmoidMargin;
+    const { ranker, ranksAggregator } = this.extractor.options;
+    const aggregates = ranksAggregator.kind === 'mean' || plan.objectIds.length === plan.partItem.length;
+    if (this.pairwiseImplementation !== 'fused' || !(model instanceof LinearAdapter) || !form || ranker.kind !== 'cosine' || !aggregates) return null;
+    return fusedPairwiseLoss(model, plan, items, form, this.extractor.scoring);
+  }
+
   /** The union of the batch's hard-negative pools, ascending; null when the whole catalogue is to be scored. */
   private pooledRows(batch: readonly FineTuningInput[], items: ItemsSet): Int32Array | null {
     const pools = this.options.hardNegativePools;
@@ -265,10 +292,16 @@ export class Trainer {
     const { value, grads } = tf.variableGrads(() => {
       let total: tf.Scalar = tf.scalar(0);
       if (usePairs && plan) {
-        const features = this.extractor.execute(plan, items);
-        kept = tf.keep(tf.sum(features.mask));
-        total = tf.add(total, tf.mul(this.pairwiseWeight, this.loss.compute(features)));
-        disposeTensorFeatures(features);
+        const fused = this.fusedPairwise(plan, items);
+        if (fused) {
+          kept = fused.kept;
+          total = tf.add(total, tf.mul(this.pairwiseWeight, fused.value));
+        } else {
+          const features = this.extractor.execute(plan, items);
+          kept = tf.keep(tf.sum(features.mask));
+          total = tf.add(total, tf.mul(this.pairwiseWeight, this.loss.compute(features)));
+          disposeTensorFeatures(features);
+        }
       }
       if (listwise && this.listwise)
         total = tf.add(total, tf.mul(this.listwise.weight, listwiseLoss(this.extractor.model, listwise, items, this.listwise.temperature, 'fused', catalogue)));
