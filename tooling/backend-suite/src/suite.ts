@@ -42,6 +42,15 @@ import {
 } from '@clicktune/tensor';
 import { CATALOGUE_SIZE, c10Items, c10Session, catalogue, sessionArbitrary, simulatedTask } from '@clicktune/test-fixtures';
 
+/** Every form of linear adapter a closed-form term must match autograd on. */
+const ADAPTER_FORMS = [
+  ['two towers', {}],
+  ['residual', { residual: true }],
+  ['shared', { shared: true }],
+  ['query tower only', { towers: 'query' }],
+  ['item tower only', { towers: 'item' }],
+] as const;
+
 interface Executor {
   /** Every planned pair before the filter, and the filter's verdict. */
   allPairs(batch: FineTuningInput[], items: ItemsSet, options: FeaturesExtractorOptions & { scoring?: ScoringStrategy }): Promise<{ all: FineTuningFeatures; kept: boolean[] }>;
@@ -425,33 +434,30 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
       expect(checked).toBeGreaterThan(4);
     });
 
-    it.each([
-      ['two towers', {}],
-      ['residual', { residual: true }],
-      ['shared', { shared: true }],
-      ['query tower only', { towers: 'query' }],
-      ['item tower only', { towers: 'item' }],
-    ] as const)('the fused listwise term, projecting its columns or reading them from the catalogue, equals autograd, value and gradients to 1e-5 (%s)', async (_, adapter) => {
-      for (const seed of [5, 6]) {
-        const { task, plan, weights } = listwiseCase(seed);
-        // The residual form starts from the same map: W − I.
-        const residualWeights = {
-          query: weights.query.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
-          item: weights.item.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
-        };
-        const initialWeights = 'residual' in adapter ? residualWeights : weights;
-        const [autograd, ...fusedForms] = await Promise.all(
-          (['autograd', 'fused', 'fused, columns from the catalogue'] as const).map((implementation) =>
-            listwiseGradients(new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights, ...adapter }), plan, task.items, implementation),
-          ),
-        );
-        for (const fused of fusedForms) {
-          expect(Math.abs(fused.value - (autograd?.value as number))).toBeLessThan(1e-5);
-          expect(fused.gradients.length).toBe(autograd?.gradients.length);
-          fused.gradients.forEach((gradient, variable) => expectCloseArrays(gradient, autograd?.gradients[variable] as Float32Array, 1e-5));
+    it.each(ADAPTER_FORMS)(
+      'the fused listwise term, projecting its columns or reading them from the catalogue, equals autograd, value and gradients to 1e-5 (%s)',
+      async (_, adapter) => {
+        for (const seed of [5, 6]) {
+          const { task, plan, weights } = listwiseCase(seed);
+          // The residual form starts from the same map: W − I.
+          const residualWeights = {
+            query: weights.query.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
+            item: weights.item.map((value, index) => value - (index % 5 === 0 ? 1 : 0)),
+          };
+          const initialWeights = 'residual' in adapter ? residualWeights : weights;
+          const [autograd, ...fusedForms] = await Promise.all(
+            (['autograd', 'fused', 'fused, columns from the catalogue'] as const).map((implementation) =>
+              listwiseGradients(new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights, ...adapter }), plan, task.items, implementation),
+            ),
+          );
+          for (const fused of fusedForms) {
+            expect(Math.abs(fused.value - (autograd?.value as number))).toBeLessThan(1e-5);
+            expect(fused.gradients.length).toBe(autograd?.gradients.length);
+            fused.gradients.forEach((gradient, variable) => expectCloseArrays(gradient, autograd?.gradients[variable] as Float32Array, 1e-5));
+          }
         }
-      }
-    });
+      },
+    );
 
     it('a zero item vector (a norm product below eps): fused and autograd gradients are finite and equal', async () => {
       const { items, queries, plan } = oneListCase({ a: [1, 0], z: [0, 0], c: [-0.6, 0.8] }, [0.8, 0.6], 0.5);
@@ -524,13 +530,7 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
       model.dispose();
     });
 
-    it.each([
-      ['two towers', {}],
-      ['residual', { residual: true }],
-      ['shared', { shared: true }],
-      ['query tower only', { towers: 'query' }],
-      ['item tower only', { towers: 'item' }],
-    ] as const)(
+    it.each(ADAPTER_FORMS)(
       'the fused pairwise term equals autograd: value, kept pairs and gradients to 1e-5, one- and multi-part objects, both scorings, both sigmoid losses (%s)',
       async (_, adapter) => {
         const task = simulatedTask({ seed: 7, dimension: 4, items: 30, queries: 10, sessions: 16, listLength: 6 });
