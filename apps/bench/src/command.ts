@@ -113,10 +113,11 @@ async function withOriginal(
   const probe = await probeOriginal(original.python);
   if (!probe.available) progress(`original (PyTorch) skipped: ${probe.detail}`);
   const fastest = new Map<string, Measurement>();
-  if (probe.available)
+  const workload = probe.available ? makeWorkload(common.shape) : null;
+  if (workload)
     for (const threads of new Set(original.threads)) {
       progress(`original (PyTorch): W3, W1, W2 with ${threads} thread(s)`);
-      for (const measured of await measureOriginal(makeWorkload(common.shape), { python: original.python, threads, iterations: common.iterations })) {
+      for (const measured of await measureOriginal(workload, { python: original.python, threads, iterations: common.iterations })) {
         const best = fastest.get(measured.workload);
         if (!best || measured.sessionsPerSecond > best.sessionsPerSecond) fastest.set(measured.workload, measured);
       }

@@ -45,6 +45,19 @@ function aggregateObjects(partRanks: tf.Tensor1D, plan: BatchPlan, aggregator: R
  */
 export type ScoringStrategy = 'auto' | 'matrix' | 'gather';
 
+/** Above this many distinct queries in a batch, `auto` gathers each part's query row instead of the parts × queries product. */
+export const MATRIX_SCORING_QUERIES = 256;
+
+/** Whether a batch with `queries` distinct queries is scored through the parts × queries product. */
+export function scoresByMatrix(strategy: ScoringStrategy, queries: number): boolean {
+  return strategy === 'matrix' || (strategy === 'auto' && queries <= MATRIX_SCORING_QUERIES);
+}
+
+/** The catalogue row of every part of a plan (a repeated item appears once per part). */
+export function partCatalogueRows(plan: BatchPlan): Int32Array {
+  return Int32Array.from(plan.partItem, (item) => plan.itemRows[item] as number);
+}
+
 /** Part ranks for the plan: every part against its session's query (DESIGN.md step 5). */
 function rankParts(
   kind: RankerKind,
@@ -58,7 +71,7 @@ function rankParts(
   // Euclidean ranks always take the row-wise path: the expanded ‖q‖² − 2q·p + ‖p‖² loses
   // precision near zero distance (float32 cancellation; measured errors of 1e-3).
   const euclidean = kind === 'euclidean' || kind === 'negativeEuclidean';
-  if (euclidean || strategy === 'gather' || (strategy === 'auto' && queries > 256)) return rankRows(kind, gatherRows(queryVectors, partQuery), partVectors);
+  if (euclidean || !scoresByMatrix(strategy, queries)) return rankRows(kind, gatherRows(queryVectors, partQuery), partVectors);
   const parts = partVectors.shape[0];
   const scores = rankMatrix(kind, partVectors, queryVectors, frozen.items ? 'a' : frozen.queries ? 'b' : 'none');
   return gatherRows(
@@ -104,10 +117,7 @@ export class FeaturesExtractor extends PlanningExtractor {
       const queryVectors = this.model.embedQueries(plan.queries);
       // Parts are embedded directly (a repeated item is embedded twice), so no gather and
       // no scatter in the backward pass on the item side.
-      const partVectors = this.model.embedItems(
-        Int32Array.from(plan.partItem, (item) => plan.itemRows[item] as number),
-        items,
-      );
+      const partVectors = this.model.embedItems(partCatalogueRows(plan), items);
       const frozen = { queries: !this.model.trainsTower('query'), items: !this.model.trainsTower('item') };
       const partRanks = rankParts(this.options.ranker.kind, queryVectors, partVectors, plan.partQuery, this.scoring, frozen);
       const objectRanks = aggregateObjects(partRanks, plan, this.options.ranksAggregator);

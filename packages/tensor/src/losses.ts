@@ -17,6 +17,11 @@ export interface SigmoidMarginForm {
   readonly offset: number;
 }
 
+/** The logit of a sigmoid margin loss, scale·(margin − signed) + offset, for signed = target·diff. */
+export function sigmoidMarginLogit(form: SigmoidMarginForm, signed: tf.Tensor): tf.Tensor {
+  return tf.add(tf.mul(form.scale, tf.sub(form.margin, signed)), form.offset);
+}
+
 export interface MarginLossOptions {
   margin?: number;
   penalizeSmallDifferences?: boolean;
@@ -38,17 +43,17 @@ function pairWeights(features: TensorFeatures): tf.Tensor1D {
 
 function marginLoss(name: string, options: MarginLossOptions, form: { scale: number; offset: number }): FeaturesLoss {
   const margin = checkMargin(options.margin ?? 1);
-  const logit = (signed: tf.Tensor1D) => tf.add(tf.mul(form.scale, tf.sub(margin, signed)), form.offset) as tf.Tensor1D;
+  const sigmoidMargin: SigmoidMarginForm = { margin, ...form };
   return {
     name,
     // The small-difference penalty has no closed form here: such a loss is always taped.
-    ...(options.penalizeSmallDifferences ? {} : { sigmoidMargin: { margin, ...form } }),
+    ...(options.penalizeSmallDifferences ? {} : { sigmoidMargin }),
     compute: (features) =>
       tf.tidy(() => {
         if (features.positiveRanks.size === 0) return tf.scalar(0);
         const difference = tf.sub(features.positiveRanks, features.negativeRanks);
         const signed = tf.mul(features.target, difference) as tf.Tensor1D;
-        let loss = maskedMean(tf.mul(tf.sigmoid(logit(signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
+        let loss = maskedMean(tf.mul(tf.sigmoid(sigmoidMarginLogit(sigmoidMargin, signed)), pairWeights(features)) as tf.Tensor1D, features.mask);
         if (options.penalizeSmallDifferences) {
           const absolute = tf.abs(difference);
           const weights = tf.mul(tf.sigmoid(tf.mul(smallDifferenceSteepness(margin), tf.sub(margin, absolute))), features.mask);

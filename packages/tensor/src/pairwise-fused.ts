@@ -1,12 +1,9 @@
 import { type BatchPlan, COSINE_EPS, type ItemsSet } from '@clicktune/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ScoringStrategy } from './extractor';
-import type { SigmoidMarginForm } from './losses';
+import { partCatalogueRows, type ScoringStrategy, scoresByMatrix } from './extractor';
+import { type SigmoidMarginForm, sigmoidMarginLogit } from './losses';
 import type { LinearAdapter } from './models';
-import { product, rowNorms } from './ops';
-
-/** Above this many distinct queries in a batch (`auto`) the parts × queries score matrix costs more than gathering each part's query row, as in the extractor. */
-const MATRIX_QUERIES = 256;
+import { differenceMask, product, rowNorms } from './ops';
 
 /**
  * The pairwise term of a linear adapter with the cosine ranker and the mean
@@ -36,13 +33,10 @@ export function fusedPairwiseLoss(
   const objectCount = plan.objectIds.length;
   // One part per object (objects are then the parts, in order): no aggregation at all.
   const onePartEach = objectCount === partCount;
-  const useMatrix = scoring === 'matrix' || (scoring === 'auto' && queryCount <= MATRIX_QUERIES);
+  const useMatrix = scoresByMatrix(scoring, queryCount);
   const constants = tf.tidy(() => ({
     queryBase: model.base.queryVectors(plan.queries, model.inputDimension),
-    partBase: model.baseItemRows(
-      Int32Array.from(plan.partItem, (item) => plan.itemRows[item] as number),
-      items,
-    ),
+    partBase: model.baseItemRows(partCatalogueRows(plan), items),
     partQuery: tf.tensor1d(plan.partQuery, 'int32'),
     // Each part's own entry of the parts × queries matrix, flattened.
     partEntry: tf.tensor1d(
@@ -76,12 +70,13 @@ export function fusedPairwiseLoss(
       const normProducts = tf.mul(partNorms, tf.gather(queryNorms, constants.partQuery));
       const partRanks = tf.div(dots, tf.maximum(normProducts, COSINE_EPS)) as tf.Tensor1D;
       const objectRanks = onePartEach ? partRanks : tf.div(tf.scatterND(tf.expandDims(constants.partObject, 1), partRanks, [objectCount]), constants.objectCounts);
-      const difference = tf.sub(tf.gather(objectRanks, constants.pairPositive), tf.gather(objectRanks, constants.pairNegative));
-      const size = tf.abs(difference);
-      const mask = tf.cast(tf.logicalAnd(tf.greater(size, plan.minAbsDifference), tf.less(size, plan.maxAbsDifference)), 'float32');
+      const positiveRanks = tf.gather(objectRanks, constants.pairPositive) as tf.Tensor1D;
+      const negativeRanks = tf.gather(objectRanks, constants.pairNegative) as tf.Tensor1D;
+      const difference = tf.sub(positiveRanks, negativeRanks);
+      const mask = differenceMask(positiveRanks, negativeRanks, plan.minAbsDifference, plan.maxAbsDifference);
       const keptCount = tf.sum(mask);
       kept = tf.keep(tf.clone(keptCount)) as tf.Scalar;
-      const sigmoid = tf.sigmoid(tf.add(tf.mul(loss.scale, tf.sub(loss.margin, tf.mul(constants.pairTarget, difference))), loss.offset));
+      const sigmoid = tf.sigmoid(sigmoidMarginLogit(loss, tf.mul(constants.pairTarget, difference)));
       const divisor = tf.maximum(keptCount, 1);
       const maskedWeight = tf.mul(mask, constants.pairWeight);
       const value = tf.div(tf.sum(tf.mul(sigmoid, maskedWeight)), divisor);

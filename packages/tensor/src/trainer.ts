@@ -11,10 +11,10 @@ import { buildListwiseBatch, listwiseLoss } from './listwise';
 import { type FeaturesLoss, type LossOption, resolveLoss } from './losses';
 import { LinearAdapter } from './models';
 import { fusedPairwiseLoss } from './pairwise-fused';
+import { type LearningRateSchedule, learningRateAt } from './schedule';
 
 /** How the trainer differentiates the pairwise term (see `TrainerOptions.pairwiseImplementation`). */
 export type PairwiseImplementation = 'fused' | 'autograd';
-import { type LearningRateSchedule, learningRateAt } from './schedule';
 
 export interface TowerOptimization {
   learningRate?: number;

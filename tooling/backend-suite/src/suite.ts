@@ -173,6 +173,48 @@ async function listwiseGradients(
   }
 }
 
+/**
+ * The pairwise term of a batch under the model, taped (the extractor's features and the loss) or in closed form:
+ * its value, kept pairs, objects and parts, and its gradient per trainable variable, read back; disposes the model.
+ */
+async function pairwiseGradients(
+  model: LinearAdapter,
+  batch: FineTuningInput[],
+  items: ItemsSet,
+  queries: ItemsSet,
+  loss: ReturnType<typeof probMarginRankingLoss>,
+  implementation: 'fused' | 'autograd',
+  scoring: ScoringStrategy = 'auto',
+): Promise<{ value: number; kept: number; objects: number; parts: number; gradients: Float32Array[] }> {
+  const extractor = new FeaturesExtractor(model, { queries, maxAbsDifference: 2, scoring });
+  const plan = extractor.plan(batch, items);
+  let kept: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    if (implementation === 'fused') {
+      const fused = fusedPairwiseLoss(model, plan, items, loss.sigmoidMargin as SigmoidMarginForm, scoring);
+      kept = fused.kept;
+      return fused.value;
+    }
+    const features = extractor.execute(plan, items);
+    kept = tf.keep(tf.sum(features.mask)) as tf.Scalar;
+    const term = loss.compute(features);
+    disposeTensorFeatures(features);
+    return term;
+  }, model.trainableVariables());
+  try {
+    return {
+      value: (await value.data())[0] as number,
+      kept: (await (kept as tf.Scalar).data())[0] as number,
+      objects: plan.objectIds.length,
+      parts: plan.partItem.length,
+      gradients: await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)),
+    };
+  } finally {
+    tf.dispose([value, kept as tf.Scalar, ...Object.values(grads)]);
+    model.dispose();
+  }
+}
+
 /** A small task, its listwise plans (with catalogue and hard negatives) and adapter weights near the identity. */
 function listwiseCase(seed: number) {
   const task = simulatedTask({ seed, dimension: 4, items: 30, queries: 10, sessions: 12, listLength: 6 });
@@ -553,34 +595,16 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
         for (const batch of [singlePart, multiPart])
           for (const scoring of ['matrix', 'gather'] as const)
             for (const loss of [probMarginRankingLoss({ margin: 0.1 }), cosineProbMarginRankingLoss({ margin: 0.05 })]) {
-              const run = async (implementation: 'fused' | 'autograd') => {
-                const model = new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights, ...adapter });
-                const extractor = new FeaturesExtractor(model, { queries: task.queries, maxAbsDifference: 2, scoring });
-                const plan = extractor.plan(batch, task.items);
-                let kept: tf.Scalar | undefined;
-                const { value, grads } = tf.variableGrads(() => {
-                  if (implementation === 'fused') {
-                    const fused = fusedPairwiseLoss(model, plan, task.items, loss.sigmoidMargin as SigmoidMarginForm, scoring);
-                    kept = fused.kept;
-                    return fused.value;
-                  }
-                  const features = extractor.execute(plan, task.items);
-                  kept = tf.keep(tf.sum(features.mask)) as tf.Scalar;
-                  const term = loss.compute(features);
-                  disposeTensorFeatures(features);
-                  return term;
-                }, model.trainableVariables());
-                const result = {
-                  value: (await value.data())[0] as number,
-                  kept: (await (kept as tf.Scalar).data())[0] as number,
-                  objects: plan.objectIds.length,
-                  parts: plan.partItem.length,
-                  gradients: await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array)),
-                };
-                tf.dispose([value, kept as tf.Scalar, ...Object.values(grads)]);
-                model.dispose();
-                return result;
-              };
+              const run = (implementation: 'fused' | 'autograd') =>
+                pairwiseGradients(
+                  new LinearAdapter({ inputDimension: 4, queries: task.queries, initialWeights, ...adapter }),
+                  batch,
+                  task.items,
+                  task.queries,
+                  loss,
+                  implementation,
+                  scoring,
+                );
               const autograd = await run('autograd');
               const fused = await run('fused');
               expect(Math.abs(fused.value - autograd.value)).toBeLessThan(1e-5);
@@ -608,27 +632,8 @@ export function describeBackendSuite(backend: BackendUnderTest): void {
       const session = FineTuningInput.create({ query: 'q', results: ['a', 'z', 'c'], events: ['a'], ranks: { a: 0.9, z: 0.5, c: 0.1 } });
       const initialWeights = { query: Float32Array.of(1, 0.1, 0, 1), item: Float32Array.of(1, 0, 0.2, 1) };
       const loss = probMarginRankingLoss({ margin: 0.1 });
-      const gradientsOf = async (implementation: 'fused' | 'autograd') => {
-        const model = new LinearAdapter({ inputDimension: 2, queries, initialWeights });
-        const extractor = new FeaturesExtractor(model, { queries, maxAbsDifference: 2 });
-        const plan = extractor.plan([session], items);
-        let kept: tf.Scalar | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          if (implementation === 'fused') {
-            const fused = fusedPairwiseLoss(model, plan, items, loss.sigmoidMargin as SigmoidMarginForm);
-            kept = fused.kept;
-            return fused.value;
-          }
-          const features = extractor.execute(plan, items);
-          const term = loss.compute(features);
-          disposeTensorFeatures(features);
-          return term;
-        }, model.trainableVariables());
-        const gradients = await Promise.all(model.trainableVariables().map(async (variable) => (await grads[variable.name]?.data()) as Float32Array));
-        tf.dispose([value, ...(kept ? [kept] : []), ...Object.values(grads)]);
-        model.dispose();
-        return gradients;
-      };
+      const gradientsOf = async (implementation: 'fused' | 'autograd') =>
+        (await pairwiseGradients(new LinearAdapter({ inputDimension: 2, queries, initialWeights }), [session], items, queries, loss, implementation)).gradients;
       const [fused, autograd] = [await gradientsOf('fused'), await gradientsOf('autograd')];
       for (const gradient of [...fused, ...autograd]) expect(gradient.every(Number.isFinite)).toBe(true);
       expect(Math.max(...(autograd[0] as Float32Array).map(Math.abs))).toBeGreaterThan(1e-3);
