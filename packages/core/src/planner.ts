@@ -176,8 +176,6 @@ class PlanBuilder {
   readonly pairSession: number[] = [];
   borrowedPairs = 0;
 
-  constructor(private readonly items: ItemsSet) {}
-
   queryOf(input: FineTuningInput, session: number): number {
     const query = input.query;
     // Vectors are not compared: each session's embedding query is a query of its own.
@@ -191,18 +189,17 @@ class PlanBuilder {
     return index;
   }
 
-  /** Adds an object with its parts; returns its object index. */
-  addObject(input: FineTuningInput, session: number, queryRow: number, objectId: string, parts: readonly number[]): number {
+  /** Adds an object with its parts (`rows`: the catalogue row of each of the session's results); returns its object index. */
+  addObject(input: FineTuningInput, session: number, queryRow: number, objectId: string, parts: readonly number[], rows: Int32Array): number {
     const object = this.objectIds.length;
     for (const resultIndex of parts) {
-      const id = input.results[resultIndex] as string;
-      const row = this.items.rowOf(id);
+      const row = rows[resultIndex] as number;
       let item = this.itemIndex.get(row);
       if (item === undefined) {
         item = this.itemRows.length;
         this.itemIndex.set(row, item);
         this.itemRows.push(row);
-        this.itemIds.push(id);
+        this.itemIds.push(input.results[resultIndex] as string);
       }
       this.partItem.push(item);
       this.partQuery.push(queryRow);
@@ -261,14 +258,21 @@ export function describeSessionObjects(input: FineTuningInput, session: number, 
   const objectScores = new Float32Array(ids.length);
   const objectClicks = new Float32Array(ids.length);
   const clicked: boolean[] = [];
-  parts.forEach((resultIndices, object) => {
-    const partScores = Float32Array.from(resultIndices, (resultIndex) => scores[resultIndex] as number);
-    const partClicks = Float32Array.from(resultIndices, (resultIndex) => (input.isEvent(input.results[resultIndex] as string) ? 1 : 0));
+  // Plain loops: this runs once per displayed object of every session planned (the planner's hot path).
+  for (let object = 0; object < parts.length; object += 1) {
+    const resultIndices = parts[object] as number[];
+    const partScores = new Float32Array(resultIndices.length);
+    const partClicks = new Float32Array(resultIndices.length);
+    for (let part = 0; part < resultIndices.length; part += 1) {
+      const resultIndex = resultIndices[part] as number;
+      partScores[part] = scores[resultIndex] as number;
+      partClicks[part] = input.isEvent(input.results[resultIndex] as string) ? 1 : 0;
+    }
     objectScores[object] = options.aggregateSearchScores(partScores);
     const clicks = options.aggregateClicks(partClicks);
     objectClicks[object] = clicks;
     clicked.push(clicks > 0);
-  });
+  }
   // One call per session over all displayed objects (ORIGINAL_BUGS E4).
   const confidences = options.confidenceCalculator(objectScores, objectClicks);
   if (confidences.length !== ids.length) {
@@ -297,8 +301,11 @@ export function keptNegatives(objects: SessionObjects, factor: number, random: S
   return Array.from(random.sampleIndices(negatives.length, count), (index) => negatives[index] as number);
 }
 
-function missingItemsOf(input: FineTuningInput, items: ItemsSet): string[] {
-  return input.results.filter((id) => !items.has(id));
+/** The catalogue row of each result (−1 where the catalogue lacks it), looked up once per session. */
+function resultRows(input: FineTuningInput, items: ItemsSet): Int32Array {
+  const rows = new Int32Array(input.results.length);
+  for (let index = 0; index < rows.length; index += 1) rows[index] = items.rowOf(input.results[index] as string);
+  return rows;
 }
 
 /**
@@ -316,12 +323,13 @@ export function planBatch(
   context: { queries?: ItemsSet } = {},
 ): BatchPlan {
   const options = resolveBatchPlanOptions(planOptions);
-  const builder = new PlanBuilder(items);
+  const builder = new PlanBuilder();
   const skipped: SkippedSession[] = [];
   const relevant: number[] = [];
   const irrelevant: number[] = [];
   const missingIds = new Set<string>();
   const missingQueries = new Set<string>();
+  const sessionRows: Int32Array[] = new Array(sessions.length);
 
   sessions.forEach((input, session) => {
     const query = input.query;
@@ -331,7 +339,9 @@ export function planBatch(
         location: { field: `batch[${session}].query` },
       });
     }
-    const missing = missingItemsOf(input, items);
+    const rows = resultRows(input, items);
+    sessionRows[session] = rows;
+    const missing = rows.includes(-1) ? input.results.filter((_, index) => rows[index] === -1) : [];
     if (missing.length > 0) {
       if (options.missingItems === 'skip') {
         skipped.push({ session, reason: 'missing-items', detail: missing.slice(0, 5).join(', ') });
@@ -368,7 +378,7 @@ export function planBatch(
     const kept = new Set(negatives);
     objects.ids.forEach((objectId, object) => {
       if (objects.clicked[object] || kept.has(object)) {
-        planObject.set(object, builder.addObject(input, session, queryRow, objectId, objects.parts[object] as number[]));
+        planObject.set(object, builder.addObject(input, session, queryRow, objectId, objects.parts[object] as number[], sessionRows[session] as Int32Array));
       }
     });
     const pairs: Array<[number, number]> = [];
@@ -413,7 +423,14 @@ export function planBatch(
           // Objects are added only when a pair uses them, so nothing is embedded for nothing.
           const objects = irrelevantPlan.objects;
           const queryRow = builder.queryOf(input, irrelevantSession);
-          negativeObject = builder.addObject(input, irrelevantSession, queryRow, objects.ids[negative] as string, objects.parts[negative] as number[]);
+          negativeObject = builder.addObject(
+            input,
+            irrelevantSession,
+            queryRow,
+            objects.ids[negative] as string,
+            objects.parts[negative] as number[],
+            sessionRows[irrelevantSession] as Int32Array,
+          );
           irrelevantPlan.planObject.set(negative, negativeObject);
         }
         builder.addPair(
