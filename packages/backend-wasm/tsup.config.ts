@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tooling/tsup.shared.ts';
 
-export default defineConfig(packageBuild());
+// shims: the CJS build finds node/pthread-worker.cjs through import.meta.url too.
+export default defineConfig(packageBuild({ shims: true }));

@@ -1,7 +1,7 @@
 import { type SpawnSyncReturns, execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -101,6 +101,8 @@ describe('the packages, packed and installed with npm into a fresh project', () 
     succeeded(run(join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node16.json'], project));
     const output = lastJson(succeeded(run('node', ['out/program.js', join(project, 'adapter.safetensors')], project, { CLICKTUNE_BACKEND: 'wasm' })));
     expect(output.backend).toBe('wasm');
+    // In Node's main thread the installed package starts tfjs's threaded build (its pthread script ships in the tarball).
+    expect(output.backendDetail).toMatch(availableParallelism() >= 2 ? /, threads on \([2-8]\)$/ : /, threads off$/);
     expect(output.reason).toMatch(/^\d+ judged queries, out of fold \(5-fold cross-fitting\), .*(deploying the new adapter|keeping the model in service)$/);
     expect(output.ndcgBefore).toBeGreaterThan(0);
     expect(output.ndcgBefore).toBeLessThan(1);

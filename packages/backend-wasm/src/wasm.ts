@@ -1,4 +1,6 @@
 import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
+import { InvalidOptionError } from '@clicktune/core';
+import { defaultNodeThreads, isNode, nodeThreadsUnavailable, prepareNodeThreads } from './node-threads';
 
 /** The files tfjs-backend-wasm fetches (it picks one by what the runtime supports): serve all three from one folder. */
 export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
@@ -10,8 +12,38 @@ export interface WasmBackendOptions {
    * `setWasmPaths`. In Node the files are found beside the package.
    */
   wasmPaths?: string | Record<string, string>;
-  /** Threads for the threaded build (browsers with cross-origin isolation only; tfjs disables threads in Node). */
+  /**
+   * Threads of the threaded build (XNNPACK's pool). In Node: default one per
+   * core on the main thread and one in a worker thread, or
+   * `CLICKTUNE_WASM_THREADS`; 1 starts the single-threaded build. In a
+   * browser tfjs uses threads only with cross-origin isolation.
+   */
   threads?: number;
+}
+
+/** The environment variable that sets the wasm backend's threads in Node when `threads` is not given. */
+export const WASM_THREADS_ENVIRONMENT_VARIABLE = 'CLICKTUNE_WASM_THREADS';
+
+function threadCount(value: unknown, field: string): number {
+  const count = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 64) {
+    throw new InvalidOptionError(`must be a whole number of threads from 1 to 64, got ${JSON.stringify(value)}`, { location: { field } });
+  }
+  return count;
+}
+
+/** Threads for Node, or why there is one: the option, the environment variable, or one per core. */
+function nodeThreads(option: number | undefined): { threads: number; note: string | null } {
+  const fromEnvironment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[WASM_THREADS_ENVIRONMENT_VARIABLE];
+  const requested =
+    option !== undefined
+      ? threadCount(option, 'threads')
+      : fromEnvironment !== undefined && fromEnvironment !== ''
+        ? threadCount(fromEnvironment, WASM_THREADS_ENVIRONMENT_VARIABLE)
+        : null;
+  const unavailable = nodeThreadsUnavailable();
+  if (unavailable) return { threads: 1, note: requested === 1 ? null : unavailable };
+  return { threads: requested ?? defaultNodeThreads(), note: null };
 }
 
 /** Settings of the backend that importing this package registers (changed with `setWasmPaths`). */
@@ -80,12 +112,25 @@ export function wasmBackend(options?: WasmBackendOptions): BackendDescriptor {
     activate: async () => {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (settings.wasmPaths) wasm.setWasmPaths(settings.wasmPaths as string);
-      if (settings.threads) wasm.setThreadsCount(settings.threads);
       const tf = await import('@tensorflow/tfjs-core');
+      const node = isNode() ? nodeThreads(settings.threads) : null;
+      let restore = () => {};
+      if (node && node.threads > 1) {
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+        wasm.setThreadsCount(node.threads);
+        restore = prepareNodeThreads(node.threads);
+      } else if (!node && settings.threads) {
+        wasm.setThreadsCount(threadCount(settings.threads, 'threads'));
+      }
       let detail: string;
       try {
         detail = await activateTfjsBackend('wasm', () => 'tfjs-backend-wasm 4.22');
       } catch (error) {
+        if (node && node.threads > 1) {
+          throw new Error(
+            `${(error as Error).message}; the threaded build did not start with ${node.threads} threads: ${WASM_THREADS_ENVIRONMENT_VARIABLE}=1 (or threads: 1) starts the single-threaded one`,
+          );
+        }
         const urls = describeSource(settings.wasmPaths);
         const where =
           urls.length > 0
@@ -94,6 +139,8 @@ export function wasmBackend(options?: WasmBackendOptions): BackendDescriptor {
               ? `no wasm paths were set, so it fetched its .wasm file relative to the page's script; copy ${WASM_FILES.join(', ')} from @tensorflow/tfjs-backend-wasm/dist/ to a served folder and call setWasmPaths('<that folder's URL>/')`
               : 'its .wasm files are looked for beside @tensorflow/tfjs-backend-wasm/dist/';
         throw new Error(`${(error as Error).message}; ${where}`);
+      } finally {
+        restore();
       }
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
@@ -101,7 +148,7 @@ export function wasmBackend(options?: WasmBackendOptions): BackendDescriptor {
         name: 'wasm',
         family: 'wasm',
         tfjsBackend: 'wasm',
-        detail: `${detail}, SIMD ${simd ? 'on' : 'off'}, threads ${threads ? `on (${wasm.getThreadsCount()})` : 'off'}`,
+        detail: `${detail}, SIMD ${simd ? 'on' : 'off'}, threads ${threads ? `on (${wasm.getThreadsCount()})` : `off${node?.note ? ` (${node.note})` : ''}`}`,
       };
     },
   };
