@@ -22,11 +22,6 @@ function nodeProcess(): NodeProcess | undefined {
   return typeof candidate?.versions?.node === 'string' ? candidate : undefined;
 }
 
-/** Whether this runtime is Node (not a browser, where tfjs decides on threads itself). */
-export function isNode(): boolean {
-  return nodeProcess() !== undefined && typeof (globalThis as { document?: unknown }).document !== 'object';
-}
-
 function builtin<T>(name: string): T {
   const node = nodeProcess();
   if (typeof node?.getBuiltinModule !== 'function') throw new Error(`Node's ${name} is out of reach: ${nodeThreadsUnavailable()}`);

@@ -1,6 +1,6 @@
-import { type BackendDescriptor, activateTfjsBackend } from '@clicktune/backends';
+import { type BackendDescriptor, activateTfjsBackend, currentRuntime, readEnvironment } from '@clicktune/backends';
 import { InvalidOptionError } from '@clicktune/core';
-import { defaultNodeThreads, isNode, nodeThreadsUnavailable, prepareNodeThreads } from './node-threads';
+import { defaultNodeThreads, nodeThreadsUnavailable, prepareNodeThreads } from './node-threads';
 
 /** The files tfjs-backend-wasm fetches (it picks one by what the runtime supports): serve all three from one folder. */
 export const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'] as const;
@@ -34,7 +34,7 @@ function threadCount(value: unknown, field: string): number {
 
 /** Threads for Node, or why there is one: the option, the environment variable, or one per core. */
 function nodeThreads(option: number | undefined): { threads: number; note: string | null } {
-  const fromEnvironment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[WASM_THREADS_ENVIRONMENT_VARIABLE];
+  const fromEnvironment = readEnvironment()[WASM_THREADS_ENVIRONMENT_VARIABLE];
   const requested =
     option !== undefined
       ? threadCount(option, 'threads')
@@ -113,7 +113,8 @@ export function wasmBackend(options?: WasmBackendOptions): BackendDescriptor {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (settings.wasmPaths) wasm.setWasmPaths(settings.wasmPaths as string);
       const tf = await import('@tensorflow/tfjs-core');
-      const node = isNode() ? nodeThreads(settings.threads) : null;
+      // In a browser tfjs decides on threads itself (cross-origin isolation).
+      const node = currentRuntime() === 'node' ? nodeThreads(settings.threads) : null;
       let restore = () => {};
       if (node && node.threads > 1) {
         tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);

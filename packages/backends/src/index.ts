@@ -12,6 +12,7 @@ export {
   type BackendFamily,
   BackendRegistry,
   currentRuntime,
+  readEnvironment,
   type ProbeResult,
   type Runtime,
 } from './registry';

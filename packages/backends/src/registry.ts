@@ -186,6 +186,7 @@ export function requestedBackend(option?: string, environment: Record<string, st
   return requested === undefined || requested === '' || requested === 'auto' ? undefined : requested;
 }
 
-function readEnvironment(): Record<string, string | undefined> {
+/** The process's environment variables (none in a browser): what `select` reads when it is given none. */
+export function readEnvironment(): Record<string, string | undefined> {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 }
