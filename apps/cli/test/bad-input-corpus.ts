@@ -131,6 +131,13 @@ export const CASES: readonly BadInputCase[] = [
     output: 'taken/results',
   },
   {
+    name: 'experiment --towers sideways',
+    class: 'crash',
+    args: ['experiment', ...judged, '--towers', 'sideways'],
+    code: 2,
+    message: /^clicktune: --towers must be one of both, query, item, got "sideways"$/,
+  },
+  {
     name: 'demo --report in a missing folder',
     class: 'crash',
     args: ['demo', ...judged, '--report', 'missing/report.html'],

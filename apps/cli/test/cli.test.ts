@@ -270,10 +270,11 @@ describe('clicktune (the real binary)', () => {
     const folder = fixture();
     const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl'), '--qrels', join(folder, 'qrels.txt')];
     const out = join(folder, 'results');
-    const result = clicktune(['experiment', ...data, '--seeds', '1', '--epochs', '1', '--sessions', '200', '--rounds', '1', '--out', out]);
+    const result = clicktune(['experiment', ...data, '--seeds', '1', '--epochs', '1', '--sessions', '200', '--rounds', '1', '--towers', 'query', '--out', out]);
     expect(result.code).toBe(0);
     const saved = JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8'));
     expect(saved.tasks).toEqual(['items']);
+    expect(saved.settings.training.towers).toBe('query');
     expect(result.stdout).toContain('### items');
     const blocked = join(folder, 'a-file');
     writeFileSync(blocked, 'x');

@@ -717,6 +717,7 @@ type HarnessFlags = {
   judgement?: string;
   epochSelection?: string;
   folds?: string;
+  towers?: string;
   slots: string;
   depth: string;
   positions: string;
@@ -740,6 +741,7 @@ function withHarnessOptions(command: Command): Command {
     .option('--click-threshold <x>', CLICK_THRESHOLD_HELP)
     .option('--min-clicks <n>', MIN_CLICKS_HELP)
     .option('--epoch-selection <how>', `epochs compete on the criterion's mean or on the gate's lower bound: mean or lowerBound (default: ${DEFAULT_SETTINGS.epochSelection})`)
+    .option('--towers <which>', `adapt both towers, only query or only item (default: ${DEFAULT_SETTINGS.towers})`)
     .option('--slots <n>', 'exploration: shown positions that explore', String(exploration.slots))
     .option('--depth <n>', 'exploration: explored results come from the ranks after the shown ones, down to this rank', String(exploration.depth))
     .option('--positions <list>', 'exploration: the 0-based shown positions of the slots', (exploration.positions ?? []).join(','))
@@ -762,6 +764,7 @@ function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {
       judgement: flags.judgement === undefined ? undefined : oneOf(flags.judgement, ['binary', 'graded'] as const, '--judgement'),
       folds: flags.folds === undefined ? undefined : positiveInteger(flags.folds, '--folds'),
       epochSelection: flags.epochSelection === undefined ? undefined : oneOf(flags.epochSelection, ['mean', 'lowerBound'] as const, '--epoch-selection'),
+      towers: flags.towers === undefined ? undefined : oneOf(flags.towers, ['both', 'query', 'item'] as const, '--towers'),
       clickLabels: clickLabelsOf(flags),
       gate: {
         confidence: flags.gateConfidence === undefined ? undefined : parseGateConfidence(flags.gateConfidence),
