@@ -12,14 +12,14 @@ const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const needsBuild = existsSync(built) ? false : 'needs the built package (pnpm build): a fresh Node process starts the wasm backend from dist/';
 
-/** Starts the built backend in a fresh Node process (one wasm start per process), multiplies, and exits on its own. */
+/** Starts the built backend in a fresh Node process (one wasm start per process) with these variables given to the selection (not set in the process), multiplies, and exits on its own. */
 async function startInChild(environment: Record<string, string>): Promise<{ code: number; output: string }> {
   const script = `
     const { selectBackend } = await import('@clicktune/backends');
     await import(${JSON.stringify(pathToFileURL(built).href)});
     const tf = await import('@tensorflow/tfjs-core');
     try {
-      const active = await selectBackend('wasm', {});
+      const active = await selectBackend('wasm', ${JSON.stringify(environment)});
       const product = tf.matMul(tf.ones([64, 384]), tf.ones([384, 384]));
       console.log(active.detail + ' | ' + (await product.data())[0]);
     } catch (error) {
@@ -28,7 +28,7 @@ async function startInChild(environment: Record<string, string>): Promise<{ code
   try {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       cwd: packageRoot,
-      env: { ...process.env, ...environment },
+      env: process.env,
       timeout: 60_000,
     });
     return { code: 0, output: stdout.trim() };

@@ -1,4 +1,4 @@
-import { type BackendDescriptor, activateTfjsBackend, currentRuntime, readEnvironment } from '@clicktune/backends';
+import { type ActivationContext, type BackendDescriptor, activateTfjsBackend, currentRuntime, readEnvironment } from '@clicktune/backends';
 import { InvalidOptionError } from '@clicktune/core';
 import { defaultNodeThreads, nodeThreadsUnavailable, prepareNodeThreads } from './node-threads';
 
@@ -33,8 +33,8 @@ function threadCount(value: unknown, field: string): number {
 }
 
 /** Threads for Node, or why there is one: the option, the environment variable, or one per core. */
-function nodeThreads(option: number | undefined): { threads: number; note: string | null } {
-  const fromEnvironment = readEnvironment()[WASM_THREADS_ENVIRONMENT_VARIABLE];
+function nodeThreads(option: number | undefined, environment: ActivationContext['environment']): { threads: number; note: string | null } {
+  const fromEnvironment = environment[WASM_THREADS_ENVIRONMENT_VARIABLE];
   const requested =
     option !== undefined
       ? threadCount(option, 'threads')
@@ -109,12 +109,12 @@ export function wasmBackend(options?: WasmBackendOptions): BackendDescriptor {
       if (typeof WebAssembly !== 'object') return { available: false, reason: 'this runtime has no WebAssembly' };
       return { available: true, detail: 'tfjs-backend-wasm 4.22 (XNNPACK)' };
     },
-    activate: async () => {
+    activate: async (context) => {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (settings.wasmPaths) wasm.setWasmPaths(settings.wasmPaths as string);
       const tf = await import('@tensorflow/tfjs-core');
       // In a browser tfjs decides on threads itself (cross-origin isolation).
-      const node = currentRuntime() === 'node' ? nodeThreads(settings.threads) : null;
+      const node = currentRuntime() === 'node' ? nodeThreads(settings.threads, context?.environment ?? readEnvironment()) : null;
       let restore = () => {};
       if (node && node.threads > 1) {
         tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);

@@ -5,6 +5,7 @@ import { type ActiveBackend, BackendRegistry, requestedBackend } from './registr
 export { activateTfjsBackend, cpuBackend, referenceBackend } from './builtin';
 export { isSoftwareRenderer, softwareNote } from './software';
 export {
+  type ActivationContext,
   type ActiveBackend,
   BACKEND_ENVIRONMENT_VARIABLE,
   type BackendDescription,

@@ -32,6 +32,22 @@ describe('BackendRegistry selection', () => {
     expect((await registry.select('auto', { CLICKTUNE_BACKEND: 'low' })).name).toBe('high');
   });
 
+  it("tells the backend it starts the selection's environment variables, by name and by auto", async () => {
+    const registry = new BackendRegistry();
+    const seen: unknown[] = [];
+    registry.register({
+      ...descriptor('tuned', 1),
+      activate: async (context) => {
+        seen.push(context?.environment.TUNED_THREADS);
+        return { name: 'tuned', family: 'cpu' as const, tfjsBackend: null, detail: 'tuned started' };
+      },
+    });
+    await registry.select('tuned', { TUNED_THREADS: '3' });
+    await registry.select(undefined, { TUNED_THREADS: '4' });
+    await registry.select(undefined, { CLICKTUNE_BACKEND: 'tuned', TUNED_THREADS: '5' });
+    expect(seen).toEqual(['3', '4', '5']);
+  });
+
   it('auto falls back past unavailable and failing backends, remembering why; negative priority is never automatic', async () => {
     const registry = new BackendRegistry();
     const broken = descriptor('broken', 9, { startError: 'driver crashed' });

@@ -34,7 +34,13 @@ export interface BackendDescriptor {
   /** false: never chosen by `auto`, and not even probed by it (only by name or by `describe`). */
   readonly autoSelect?: boolean;
   probe(): Promise<ProbeResult>;
-  activate(): Promise<ActiveBackend>;
+  /** `context.environment`: the variables the selection was given (the process's by default), for a backend's own settings. */
+  activate(context?: ActivationContext): Promise<ActiveBackend>;
+}
+
+/** What `activate` is told: the environment variables the selection read (none in a browser). */
+export interface ActivationContext {
+  readonly environment: Readonly<Record<string, string | undefined>>;
 }
 
 export interface BackendDescription {
@@ -119,13 +125,13 @@ export class BackendRegistry {
     );
   }
 
-  /** Activates one backend by name; fails loudly with its reason. */
   /** The registered descriptor of that name, if any. */
   descriptor(name: string): BackendDescriptor | undefined {
     return this.descriptors.get(name);
   }
 
-  async activate(name: string): Promise<ActiveBackend> {
+  /** Activates one backend by name (telling it the environment's variables); fails loudly with its reason. */
+  async activate(name: string, environment: Record<string, string | undefined> = readEnvironment()): Promise<ActiveBackend> {
     const descriptor = this.descriptors.get(name);
     if (!descriptor) {
       // A name nothing registered is a mistake in the request (exit 2 in the CLI), not a backend that failed.
@@ -136,7 +142,7 @@ export class BackendRegistry {
     const probe = await this.probe(name);
     if (!probe.available) throw new BackendUnavailableError(`backend ${JSON.stringify(name)} is unavailable: ${probe.reason}`, { location: { field: 'backend' } });
     try {
-      return await descriptor.activate();
+      return await descriptor.activate({ environment });
     } catch (error) {
       const reason = (error as Error).message;
       this.failures.set(name, `failed to start: ${reason}`);
@@ -150,7 +156,7 @@ export class BackendRegistry {
    */
   async select(option?: string, environment: Record<string, string | undefined> = readEnvironment()): Promise<ActiveBackend> {
     const requested = requestedBackend(option, environment);
-    if (requested !== undefined) return this.activate(requested);
+    if (requested !== undefined) return this.activate(requested, environment);
     const tried: string[] = [];
     const failedToStart: string[] = [];
     for (const descriptor of this.sorted()) {
@@ -165,7 +171,7 @@ export class BackendRegistry {
         continue;
       }
       try {
-        const active = await this.activate(descriptor.name);
+        const active = await this.activate(descriptor.name, environment);
         if (failedToStart.length === 0) return active;
         // A faster backend that should have run did not: say so instead of silently running slower.
         for (const failure of failedToStart) console.warn(`clicktune: ${failure}; using ${JSON.stringify(active.name)} instead`);
