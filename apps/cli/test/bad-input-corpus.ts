@@ -131,11 +131,19 @@ export const CASES: readonly BadInputCase[] = [
     output: 'taken/results',
   },
   {
+    name: 'train --towers sideways',
+    class: 'crash',
+    args: train('--towers', 'sideways'),
+    code: 2,
+    message: /^clicktune: --towers must be one of both, query, item, got "sideways"$/,
+  },
+  {
     name: 'experiment --towers sideways',
     class: 'crash',
     args: ['experiment', ...judged, '--towers', 'sideways'],
     code: 2,
     message: /^clicktune: --towers must be one of both, query, item, got "sideways"$/,
+    output: 'quality-results',
   },
   {
     name: 'demo --report in a missing folder',

@@ -65,6 +65,8 @@ function positiveIntegerOrZero(value: string, flag: string): number {
 }
 
 const CONFIDENCES = ['dummy', 'slidingWindow', 'positionBias'];
+/** Which towers `--towers` may adapt (train, demo, experiment): checked while the flags are parsed, before any output is made. */
+const TOWERS = ['both', 'query', 'item'] as const;
 
 /** Flags that `train` and the harness both take, parsed one way. */
 const parseWeightDecay = (value: string) => parseNumber(value, '--weight-decay', (decay) => decay >= 0, 'a finite number ≥ 0');
@@ -150,7 +152,7 @@ const MAPPED_FIELDS = ['query', 'results', 'events', 'item', 'position', 'clicke
 function settingsOf(flags: Record<string, string | boolean>, seed: number): LearnSettingsInput {
   if (!['clicktune', 'pairwise'].includes(flags.method as string)) throw usageError(`--method must be clicktune or pairwise, got ${JSON.stringify(flags.method)}`, '--method');
   if (!['sgd', 'adam'].includes(flags.optimizer as string)) throw usageError(`--optimizer must be sgd or adam, got ${JSON.stringify(flags.optimizer)}`, '--optimizer');
-  if (!['both', 'query', 'item'].includes(flags.towers as string)) throw usageError(`--towers must be both, query or item, got ${JSON.stringify(flags.towers)}`, '--towers');
+  const towers = oneOf(flags.towers as string, TOWERS, '--towers');
   const methodDefaults = flags.method === 'pairwise' ? PAIRWISE_DEFAULTS : DEFAULT_SETTINGS;
   return {
     method: flags.method as 'clicktune' | 'pairwise',
@@ -160,7 +162,7 @@ function settingsOf(flags: Record<string, string | boolean>, seed: number): Lear
     weightDecay: parseWeightDecay(flags.weightDecay as string),
     optimizer: flags.optimizer as 'sgd' | 'adam',
     confidence: confidenceOf(flags.confidence as string),
-    towers: flags.towers as 'both' | 'query' | 'item',
+    towers,
     patience: positiveIntegerOrZero(String(flags.patience ?? methodDefaults.patience), '--patience'),
     validationFraction: parseValidationFraction(flags.validationFraction as string),
     gate: { enabled: flags.gate !== false, confidence: parseGateConfidence(flags.gateConfidence as string) },
@@ -764,7 +766,7 @@ function harnessSettingsOf(flags: HarnessFlags): ExperimentSettings {
       judgement: flags.judgement === undefined ? undefined : oneOf(flags.judgement, ['binary', 'graded'] as const, '--judgement'),
       folds: flags.folds === undefined ? undefined : positiveInteger(flags.folds, '--folds'),
       epochSelection: flags.epochSelection === undefined ? undefined : oneOf(flags.epochSelection, ['mean', 'lowerBound'] as const, '--epoch-selection'),
-      towers: flags.towers === undefined ? undefined : oneOf(flags.towers, ['both', 'query', 'item'] as const, '--towers'),
+      towers: flags.towers === undefined ? undefined : oneOf(flags.towers, TOWERS, '--towers'),
       clickLabels: clickLabelsOf(flags),
       gate: {
         confidence: flags.gateConfidence === undefined ? undefined : parseGateConfidence(flags.gateConfidence),
