@@ -20,7 +20,7 @@ export function packageTestConfig(options: { testTimeout?: number; inlineDepende
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: options.testTimeout ?? 30_000,
-      setupFiles: [new URL('./fast-check.setup.ts', import.meta.url).pathname],
+      setupFiles: ['./fast-check.setup.ts', './temporary-folder.setup.ts'].map((file) => new URL(file, import.meta.url).pathname),
       reporters: ['default'],
       // Packages whose ES modules Node cannot load as they are (tfjs's
       // extension-less imports) are transformed by vite instead.
