@@ -1,4 +1,4 @@
-import { InvalidOptionError, ItemsSet, type Relevance, SeededRandom } from '@clicktune/core';
+import { allocateMatrix, InvalidOptionError, ItemsSet, type Relevance, SeededRandom } from '@clicktune/core';
 import { loadSample } from '@clicktune/datasets';
 
 /** The emoji sample's catalogue: 1,662 items of dimension 100. */
@@ -36,7 +36,7 @@ export async function recipeTask(catalogue: RecipeCatalogue = {}): Promise<Recip
     throw new InvalidOptionError(`the recipe's catalogue must be a whole number ≥ the sample's ${sample.items.size} items, got ${size}`);
   if (dimension === base && size === sample.items.size) return sample;
   const pad = (set: ItemsSet, rows: number, what?: string) => {
-    const matrix = new Float32Array(rows * dimension);
+    const matrix = allocateMatrix(rows * dimension);
     for (let row = 0; row < set.size; row += 1) matrix.set(set.matrix.subarray(row * base, (row + 1) * base), row * dimension);
     return { matrix, ids: [...set.ids], what };
   };

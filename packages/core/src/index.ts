@@ -35,7 +35,7 @@ export {
   type SkippedRecord,
   writeSessions,
 } from './io';
-export { type Item, type ItemRecordInit, ItemsSet, parseItemRecord, requireNonEmpty } from './items';
+export { allocateMatrix, type Item, type ItemRecordInit, ItemsSet, parseItemRecord, requireNonEmpty } from './items';
 export { DEFAULT_EXAMINATION_PROPENSITIES, examinationAt, validatePropensities } from './examination';
 export { SeededRandom } from './random';
 export {

@@ -81,7 +81,10 @@ describe('items IO', () => {
     const dir = folder();
     const good = join(dir, 'items.jsonl');
     writeFileSync(good, '{"id":"a","embedding":[1,0]}\n{"id":"b","embedding":[0,1]}\n');
-    expect((await readItemsJsonl(good)).dimension).toBe(2);
+    const read = await readItemsJsonl(good);
+    expect(read.dimension).toBe(2);
+    // In shared memory: cross-fitting's worker threads read this copy instead of each getting their own.
+    expect(read.matrix.buffer).toBeInstanceOf(SharedArrayBuffer);
 
     const mismatch = join(dir, 'mismatch.jsonl');
     writeFileSync(mismatch, '{"id":"a","embedding":[1,0]}\n{"id":"b","embedding":[0,1,2]}\n');
@@ -111,6 +114,7 @@ describe('items IO', () => {
     const set = await readItemsBinary(matrix, ids);
     expect(set.dimension).toBe(3);
     expect(Array.from(set.embeddingOf('b'))).toEqual([4, 5, 6]);
+    expect(set.matrix.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect((await caught(readItemsBinary(matrix, ids, { dimension: 2 }))).code).toBe('dimension-mismatch');
     writeFileSync(ids, 'a\nb\nc\nd\n');
     expect((await caught(readItemsBinary(matrix, ids))).code).toBe('dimension-mismatch');

@@ -1,7 +1,7 @@
 import { ClickTuneError, DimensionMismatchError, EmptyInputError, InvalidItemError, InvalidRelevanceError, InvalidSessionError, MissingItemsError } from './errors';
 import { readBinaryFile, readJsonl, readJsonlEntries, readTextLines, writeJsonl } from './files';
 import { normalizeId } from './ids';
-import { type ItemRecordInit, ItemsSet, MAX_DIMENSION, parseItemRecord } from './items';
+import { allocateMatrix, type ItemRecordInit, ItemsSet, MAX_DIMENSION, parseItemRecord } from './items';
 import { FineTuningInput, type SessionValidationOptions, type SessionWarning } from './session';
 
 /** A session that was skipped when reading (with `onInvalid: 'skip'`). */
@@ -143,7 +143,7 @@ export async function readItemsBinary(matrixFile: string, idsFile: string, optio
       },
     );
   }
-  const matrix = new Float32Array(valueCount);
+  const matrix = allocateMatrix(valueCount);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let index = 0; index < valueCount; index += 1) matrix[index] = view.getFloat32(index * 4, true);
   if (dimension > MAX_DIMENSION)

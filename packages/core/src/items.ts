@@ -28,6 +28,16 @@ const itemRecordSchema = v.pipe(
 /** The longest embedding accepted: far above any embedding model's, far below what would exhaust memory on one line. */
 export const MAX_DIMENSION = 65_536;
 
+/**
+ * A zeroed matrix of `length` values for a catalogue's embeddings: in shared
+ * memory where the platform has it (Node; cross-origin-isolated pages), so
+ * worker threads (cross-fitting's folds) read this one copy instead of each
+ * getting its own.
+ */
+export function allocateMatrix(length: number): Float32Array {
+  return typeof SharedArrayBuffer === 'function' ? new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT)) : new Float32Array(length);
+}
+
 /** Validates one item (or query) record as read from JSON. */
 export function parseItemRecord(value: unknown): ItemRecordInit {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -128,7 +138,7 @@ export class ItemsSet {
       if (!hasTexts && ids.length > 0) throw new InvalidItemError(`${what}s need embeddings or texts`);
       return new ItemsSet(ids, new Float32Array(0), 0, texts, what);
     }
-    const matrix = new Float32Array(ids.length * dimension);
+    const matrix = allocateMatrix(ids.length * dimension);
     vectors.forEach((vector, row) => {
       matrix.set(vector, row * dimension);
     });
