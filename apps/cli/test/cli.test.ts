@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeSafetensors } from '@clicktune/core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { findChromium } from '../../../tooling/chromium';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -424,9 +424,15 @@ describe('clicktune (the real binary)', () => {
   });
 
   describe('user mistakes: one line naming file:line:field, a documented exit code, no stack, no partial output', () => {
-    const folder = fixture();
-    const data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];
-    const out = join(folder, 'never-written.jsonl');
+    // Made before the cases run, not while they are collected: the test's temporary folder exists only then.
+    let folder = '';
+    let data: string[] = [];
+    let out = '';
+    beforeAll(() => {
+      folder = fixture();
+      data = ['--items', join(folder, 'items.jsonl'), '--queries', join(folder, 'queries.jsonl')];
+      out = join(folder, 'never-written.jsonl');
+    });
     const write = (name: string, text: string) => {
       writeFileSync(join(folder, name), text);
       return join(folder, name);
