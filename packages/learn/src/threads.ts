@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InvalidOptionError, type ItemsSet } from '@clicktune/core';
+import { allocateMatrix, InvalidOptionError, type ItemsSet } from '@clicktune/core';
 import { deserializeError, type FoldContext, type FoldOutcome, type FoldRunner, type FoldTask, type SerializedError, serializeFoldTask } from './folds';
 
 export type { FoldContext, FoldOutcome, FoldRunner, FoldTask } from './folds';
@@ -60,7 +60,7 @@ function shared(items: ItemsSet): SharedItems {
 }
 
 function copyToShared(values: Float32Array): Float32Array {
-  const copy = new Float32Array(new SharedArrayBuffer(values.byteLength));
+  const copy = allocateMatrix(values.length);
   copy.set(values);
   return copy;
 }
